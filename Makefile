@@ -1,0 +1,56 @@
+# Set-up and checks. `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet
+# The CPU build of PyTorch, pinned: an unpinned torch pulls several GB of CUDA packages.
+TORCH := torch==2.13.0
+
+.PHONY: demo test lint bench dot clean
+
+demo: $(VENV)/.demos
+	$(PY) -m demos.moons
+
+test: $(VENV)/.dev dot lint
+	VALUEGRAD_REQUIRE_EXTRAS=1 $(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.bench
+	$(PY) benchmarks/moons_step.py
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.demos: $(VENV)/.base
+	$(PIP) -e '.[demos]'
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(PIP) $(TORCH)
+	$(PIP) -e '.[dev,parity,demos]'
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.dev
+	$(PIP) -e '.[bench]'
+	touch $@
+
+# Graphviz's `dot` renders the graphs; install it with apt-get when we can.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz's dot is missing: install it (apt-get install graphviz, brew install graphviz or conda install graphviz) and run make test again"; \
+	    exit 1; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out

@@ -1,0 +1,478 @@
+"""The Value engine: scalar nodes, their local derivatives, and backward().
+
+Every op below is written as one unit: the forward value, then the name of a
+derivative function. A derivative function receives the op's constant (`ctx`),
+the output and the inputs, and returns d(output)/d(input) for each input. It is
+written in plain arithmetic, so it works on floats (what `backward` feeds it)
+and on Values alike. The chain rule itself lives in exactly one loop, in
+`Value.backward`.
+
+A node holds its parents and a module-level derivative function, never a
+closure over itself: there are no reference cycles, so a graph is freed by
+reference counting the moment its output is dropped.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from operator import mul
+from typing import Any
+
+_GRAD_ENABLED: ContextVar[bool] = ContextVar("valuegrad_grad_enabled", default=True)
+
+Number = int | float
+
+
+def _real(x: Any, where: str) -> float:
+    """`x` as a float, or a TypeError naming `where` and the offending type."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"{where}: {x!r} is outside the range of a float") from None
+    raise TypeError(
+        f"{where}: expected a real number (int, float or numpy scalar), "
+        f"got {type(x).__name__} {_short(x)}"
+    )
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Value:
+    """A scalar in a computation graph: its data, its gradient, and how it was made."""
+
+    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx")
+    __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _real(data, "Value")
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.grad: Any = 0.0
+        self.label = label
+        self.op = ""
+        self.parents: tuple[Value, ...] = ()
+        self._deriv: Callable[..., tuple] | None = None
+        self._ctx: Any = None
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The data as a Python float."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label), cut off from the graph."""
+        return Value(self.data, self.label)
+
+    # Ordering compares data, as a scalar tensor does; equality stays identity.
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    # ---- arithmetic -------------------------------------------------------
+
+    def __add__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _result(self.data + other.data, (self, other), "+", _d_add)
+
+    def __radd__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _result(other.data + self.data, (other, self), "+", _d_add)
+
+    def __sub__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _result(self.data - other.data, (self, other), "-", _d_sub)
+
+    def __rsub__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _result(other.data - self.data, (other, self), "-", _d_sub)
+
+    def __mul__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _result(self.data * other.data, (self, other), "*", _d_mul)
+
+    def __rmul__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _result(other.data * self.data, (other, self), "*", _d_mul)
+
+    def __truediv__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _divide(other, self)
+
+    def __pow__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return _power(self, other)
+        if not isinstance(other, numbers.Real):
+            return NotImplemented
+        n = float(other)
+        x = self.data
+        if x < 0 and not n.is_integer():
+            raise ValueError(f"pow: negative base {x!r} with non-integer exponent {n!r}")
+        if x == 0 and n < 0:
+            raise ZeroDivisionError(f"pow: 0.0 raised to the negative power {n!r}")
+        try:
+            data = x**n
+        except OverflowError:
+            raise OverflowError(f"pow: {x!r} ** {n!r} overflows a float") from None
+        return _result(data, (self,), "**", _d_pow_const, n)
+
+    def __rpow__(self, other: Any) -> Value:
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
+        return _power(other, self)
+
+    def __neg__(self) -> Value:
+        return _result(-self.data, (self,), "neg", _d_neg)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _result(abs(self.data), (self,), "abs", _d_abs)
+
+    # ---- functions ----------------------------------------------------------
+
+    def exp(self) -> Value:
+        try:
+            data = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp: exp({self.data!r}) overflows a float") from None
+        return _result(data, (self,), "exp", _d_exp)
+
+    def log(self) -> Value:
+        if not self.data > 0:
+            raise ValueError(f"log: input must be positive, got {self.data!r}")
+        return _result(math.log(self.data), (self,), "log", _d_log)
+
+    def sqrt(self) -> Value:
+        if not self.data >= 0:
+            raise ValueError(f"sqrt: input must be non-negative, got {self.data!r}")
+        return _result(math.sqrt(self.data), (self,), "sqrt", _d_sqrt)
+
+    def tanh(self) -> Value:
+        return _result(math.tanh(self.data), (self,), "tanh", _d_tanh)
+
+    def sigmoid(self) -> Value:
+        x = self.data
+        if x >= 0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:  # the same value, written so that exp cannot overflow
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _result(s, (self,), "sigmoid", _d_sigmoid)
+
+    def relu(self) -> Value:
+        x = self.data
+        return _result(x if x > 0 else 0.0, (self,), "relu", _d_relu)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        slope = _real(negative_slope, "leaky_relu: negative_slope")
+        x = self.data
+        return _result(x if x > 0 else slope * x, (self,), "leaky_relu", _d_leaky_relu, slope)
+
+    def sin(self) -> Value:
+        return _result(math.sin(self.data), (self,), "sin", _d_sin)
+
+    def cos(self) -> Value:
+        return _result(math.cos(self.data), (self,), "cos", _d_cos)
+
+    # ---- backpropagation ----------------------------------------------------
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Add d(self)/d(leaf) * gradient into every leaf's `.grad`.
+
+        Leaf gradients accumulate across calls, as in PyTorch; the gradients of
+        intermediate nodes are recomputed from zero and stay readable.
+        """
+        gradient = _real(gradient, "backward: gradient")
+        order = _topological_order(self)
+        if not order:  # the root is a leaf
+            self.grad += gradient
+            return
+        for node in order:
+            node.grad = 0.0
+        self.grad = gradient
+        # The chain rule, the one place it lives: walk outputs before inputs and
+        # pass each node's gradient to its parents, scaled by the local derivative.
+        for node in reversed(order):
+            g = node.grad
+            if g == 0.0:
+                continue  # nothing flows from here: skip the derivative work
+            parents = node.parents
+            try:
+                local = node._deriv(node._ctx, node.data, *[p.data for p in parents])
+            except (ArithmeticError, ValueError) as error:
+                inputs = ", ".join(repr(p.data) for p in parents)
+                raise ValueError(
+                    f"{node.op}: derivative is undefined at input {inputs} ({error})"
+                ) from None
+            for parent, d in zip(parents, local):
+                parent.grad += d * g
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
+
+
+def _operand(x: Any) -> Value | None:
+    """The other operand of a binary op as a Value; None when it is not a number."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return None
+
+
+_new = object.__new__
+
+
+def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = None) -> Value:
+    """The output node of an op; under no_grad, a leaf that remembers nothing."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GRAD_ENABLED.get():
+        out.op = op
+        out.parents = parents
+        out._deriv = deriv
+        out._ctx = ctx
+    else:
+        out.op = ""
+        out.parents = ()
+        out._deriv = None
+        out._ctx = None
+    return out
+
+
+def _divide(a: Value, b: Value) -> Value:
+    if b.data == 0:
+        raise ZeroDivisionError(f"division: {a.data!r} / {b.data!r} divides by zero")
+    return _result(a.data / b.data, (a, b), "/", _d_div)
+
+
+def _power(base: Value, exponent: Value) -> Value:
+    if not base.data > 0:
+        raise ValueError(
+            f"pow: the base must be positive when the exponent is a Value, got {base.data!r}"
+        )
+    try:
+        data = base.data**exponent.data
+    except OverflowError:
+        raise OverflowError(f"pow: {base.data!r} ** {exponent.data!r} overflows a float") from None
+    return _result(data, (base, exponent), "**", _d_pow)
+
+
+def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors torch.sum
+    """One n-ary sum node over `values` (numbers become constant leaves)."""
+    parents = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    if not parents:
+        return Value(0.0)
+    return _result(builtins.sum([p.data for p in parents]), parents, "sum", _d_sum)
+
+
+def dot(
+    weights: Iterable[Value | Number],
+    inputs: Iterable[Value | Number],
+    bias: Value | Number | None = None,
+) -> Value:
+    """One node for sum(w * x for w, x in zip(weights, inputs)) + bias.
+
+    A neuron's weighted sum as a single node: a fraction of the graph that
+    separate `*` and `+` nodes would make, and one box in a drawing.
+    """
+    ws = [w if isinstance(w, Value) else Value(w) for w in weights]
+    xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
+    data = builtins.sum(map(mul, [w.data for w in ws], [x.data for x in xs]))
+    if bias is None:
+        return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
+    if not isinstance(bias, Value):
+        bias = Value(bias)
+    return _result(data + bias.data, (*ws, *xs, bias), "dot", _d_dot, len(ws))
+
+
+def _topological_order(root: Value) -> list[Value]:
+    """The non-leaf nodes behind `root`, each after all of its parents.
+
+    An iterative depth-first search: no recursion limit, whatever the depth.
+    Leaves are left out: backward only adds into them.
+    """
+    if not root.parents:
+        return []
+    order = []
+    seen = {root}
+    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p.parents and p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+# ---- local derivatives: (ctx, out, *inputs) -> d(out)/d(input) for each input ----
+
+
+def _d_add(ctx, out, a, b):
+    return 1.0, 1.0
+
+
+def _d_sub(ctx, out, a, b):
+    return 1.0, -1.0
+
+
+def _d_mul(ctx, out, a, b):
+    return b, a
+
+
+def _d_div(ctx, out, a, b):  # out = a / b
+    return 1.0 / b, -out / b
+
+
+def _d_pow_const(n, out, x):  # out = x ** n, n a constant
+    return (n * x ** (n - 1.0) if n else 0.0,)
+
+
+def _d_pow(ctx, out, x, y):  # out = x ** y
+    return y * x ** (y - 1.0), out * _log(x)
+
+
+def _d_neg(ctx, out, x):
+    return (-1.0,)
+
+
+def _d_abs(ctx, out, x):
+    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
+
+
+def _d_exp(ctx, out, x):
+    return (out,)
+
+
+def _d_log(ctx, out, x):
+    return (1.0 / x,)
+
+
+def _d_sqrt(ctx, out, x):
+    return (0.5 / out,)
+
+
+def _d_tanh(ctx, out, x):
+    return (1.0 - out * out,)
+
+
+def _d_sigmoid(ctx, out, x):
+    return (out * (1.0 - out),)
+
+
+def _d_relu(ctx, out, x):
+    return (1.0 if x > 0 else 0.0,)
+
+
+def _d_leaky_relu(slope, out, x):
+    return (1.0 if x > 0 else slope,)
+
+
+def _d_sin(ctx, out, x):
+    return (_cos(x),)
+
+
+def _d_cos(ctx, out, x):
+    return (-_sin(x),)
+
+
+def _d_sum(ctx, out, *xs):
+    return (1.0,) * len(xs)
+
+
+def _d_dot(n, out, *args):  # args = weights, inputs[, bias]
+    ws, xs = args[:n], args[n : 2 * n]
+    return xs + ws + (1.0,) * (len(args) - 2 * n)
+
+
+def _log(x):
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _sin(x):
+    return x.sin() if isinstance(x, Value) else math.sin(x)
+
+
+def _cos(x):
+    return x.cos() if isinstance(x, Value) else math.cos(x)
+
+
+# ---- grad mode ----------------------------------------------------------------
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block (or decorated function, `@no_grad()`), ops build no graph.
+
+    The mode lives in a context variable: other threads and asyncio tasks keep
+    their own.
+    """
+    token = _GRAD_ENABLED.set(False)
+    try:
+        yield
+    finally:
+        _GRAD_ENABLED.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph in the current thread or task."""
+    return _GRAD_ENABLED.get()

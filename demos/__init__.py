@@ -1,0 +1,1 @@
+"""Runnable demos: `python -m demos.<name>`; each has `main(argv=None) -> dict`."""

@@ -20,7 +20,6 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from operator import mul
 from typing import Any
 
 _GRAD_ENABLED: ContextVar[bool] = ContextVar("valuegrad_grad_enabled", default=True)
@@ -265,7 +264,7 @@ def _operand(x: Any) -> Value | None:
     """The other operand of a binary op as a Value; None when it is not a number."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
+    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
         return Value(x)
     return None
 
@@ -332,7 +331,7 @@ def dot(
     xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
-    data = builtins.sum(map(mul, [w.data for w in ws], [x.data for x in xs]))
+    data = builtins.sum([w.data * x.data for w, x in zip(ws, xs)])
     if bias is None:
         return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
     if not isinstance(bias, Value):

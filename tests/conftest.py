@@ -1,0 +1,19 @@
+"""Shared fixtures. `make test` sets VALUEGRAD_REQUIRE_EXTRAS=1: a missing extra then
+fails the run instead of skipping the tests that need it."""
+
+import importlib
+import os
+
+import pytest
+
+
+def _extra(module: str):
+    if os.environ.get("VALUEGRAD_REQUIRE_EXTRAS"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch (the parity extra), set to float64 comparisons."""
+    return _extra("torch")

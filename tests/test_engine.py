@@ -1,0 +1,391 @@
+"""The Value engine: derivatives against finite differences, backward semantics, bad input."""
+
+from __future__ import annotations
+
+import gc
+import math
+import tracemalloc
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value
+
+
+def numeric_grads(f, xs, h=1e-6):
+    """Central differences of f (floats in, float out) at the point xs."""
+    grads = []
+    for i, x in enumerate(xs):
+        step = h * max(1.0, abs(x))
+        up = [*xs[:i], x + step, *xs[i + 1 :]]
+        down = [*xs[:i], x - step, *xs[i + 1 :]]
+        grads.append((f(*up) - f(*down)) / (2 * step))
+    return grads
+
+
+def assert_grads_match(fn, xs, rel=1e-4, abs_=1e-6):
+    """Backward through fn(*Values) agrees with finite differences of fn on floats."""
+    leaves = [Value(x) for x in xs]
+    out = fn(*leaves)
+    out.backward()
+    expected = numeric_grads(lambda *a: fn(*[Value(v) for v in a]).data, xs)
+    for leaf, numeric in zip(leaves, expected):
+        assert leaf.grad == pytest.approx(numeric, rel=rel, abs=abs_)
+
+
+def reals(lo, hi, away_from=None):
+    s = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    if away_from is not None:
+        s = s.filter(lambda x: abs(x - away_from) > 1e-3)
+    return s
+
+
+UNARY = {
+    "neg": (lambda x: -x, reals(-10, 10)),
+    "abs": (abs, reals(-10, 10, away_from=0.0)),
+    "exp": (lambda x: x.exp(), reals(-10, 10)),
+    "log": (lambda x: x.log(), reals(0.01, 100)),
+    "sqrt": (lambda x: x.sqrt(), reals(0.01, 100)),
+    "tanh": (lambda x: x.tanh(), reals(-5, 5)),
+    "sigmoid": (lambda x: x.sigmoid(), reals(-20, 20)),
+    "relu": (lambda x: x.relu(), reals(-10, 10, away_from=0.0)),
+    "leaky_relu": (lambda x: x.leaky_relu(0.2), reals(-10, 10, away_from=0.0)),
+    "sin": (lambda x: x.sin(), reals(-10, 10)),
+    "cos": (lambda x: x.cos(), reals(-10, 10)),
+    "pow3": (lambda x: x**3, reals(-5, 5)),
+    "pow-2": (lambda x: x**-2, reals(0.1, 5)),
+    "pow0.5": (lambda x: x**0.5, reals(0.01, 5)),
+    "rpow": (lambda x: 2.5**x, reals(-5, 5)),
+    "radd": (lambda x: 3 + x, reals(-5, 5)),
+    "rsub": (lambda x: 3 - x, reals(-5, 5)),
+    "rmul": (lambda x: 3 * x, reals(-5, 5)),
+    "rdiv": (lambda x: 3 / x, reals(0.1, 5)),
+}
+
+
+@pytest.mark.parametrize("name", UNARY)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_unary_op_gradients_match_finite_differences(name, data):
+    fn, domain = UNARY[name]
+    assert_grads_match(fn, [data.draw(domain)])
+
+
+BINARY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+
+
+@pytest.mark.parametrize("op", BINARY)
+@settings(max_examples=40, deadline=None)
+@given(a=reals(0.1, 5), b=reals(-3, 3))
+def test_binary_op_gradients_match_finite_differences(op, a, b):
+    assume(op != "/" or abs(b) > 0.1)
+    assert_grads_match(BINARY[op], [a, b])
+
+
+@settings(max_examples=40, deadline=None)
+@given(xs=st.lists(reals(-3, 3), min_size=2, max_size=6))
+def test_sum_and_dot_gradients_match_finite_differences(xs):
+    n = len(xs) // 2
+    assert_grads_match(lambda *v: autograd.sum(v), xs)
+    assert_grads_match(lambda *v: autograd.dot(v[:n], v[n : 2 * n], v[-1]), xs)
+    assert_grads_match(lambda *v: autograd.dot(v[:n], v[n : 2 * n]), xs)
+
+
+# Random expression programs: every step applies an op to earlier results, so
+# nodes are shared (used several times) and the graph is a real DAG.
+SAFE_OPS = [
+    lambda a, b: a + b,
+    lambda a, b: a - b,
+    lambda a, b: a * b,
+    lambda a, b: a / (1 + b * b),
+    lambda a, b: (a * a + b * b + 1).log(),
+    lambda a, b: a.tanh() * b.sigmoid(),
+    lambda a, b: a.sin() + b.cos(),
+    lambda a, b: (a.tanh() + b.tanh()).exp(),
+    lambda a, b: (a * a + 1).sqrt() - abs(b + 100),
+]
+
+
+@st.composite
+def programs(draw):
+    n_inputs = draw(st.integers(1, 4))
+    xs = draw(st.lists(reals(-2, 2), min_size=n_inputs, max_size=n_inputs))
+    steps = draw(
+        st.lists(
+            st.tuples(st.integers(0, len(SAFE_OPS) - 1), st.integers(0, 99), st.integers(0, 99)),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    return xs, steps
+
+
+def run_program(steps, *inputs):
+    nodes = list(inputs)
+    for op, i, j in steps:
+        nodes.append(SAFE_OPS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
+    return nodes[-1] + nodes[-1] * 0.5  # the last node reaches the output twice
+
+
+@settings(max_examples=150, deadline=None)
+@given(programs())
+def test_random_expressions_with_shared_subexpressions(program):
+    xs, steps = program
+    out = run_program(steps, *[Value(x) for x in xs])
+    assume(abs(out.data) < 1e6)
+    assert_grads_match(lambda *v: run_program(steps, *v), xs, rel=1e-3, abs_=1e-5)
+
+
+# ---- the public attributes ------------------------------------------------------
+
+
+def test_attributes_of_leaves_and_results():
+    x = Value(3, label="x")
+    assert x.data == 3.0 and type(x.data) is float
+    assert (x.grad, x.label, x.op, x.parents) == (0.0, "x", "", ())
+    y = 2 - x
+    assert y.op == "-" and len(y.parents) == 2
+    assert y.parents[1] is x and y.parents[0].data == 2.0  # argument order kept
+    z = x * x
+    assert z.parents == (x, x)
+    assert float(z) == 9.0 and z.item() == 9.0
+    assert repr(x) == "Value(data=3.0, grad=0.0, label='x')"
+
+
+def test_values_hash_and_compare_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2
+    assert a < Value(2.0) and b >= 1 and not a > 1  # ordering compares data
+
+
+def test_numpy_scalars_are_accepted():
+    numpy = pytest.importorskip("numpy")
+    assert Value(numpy.float32(1.5)).data == 1.5
+    assert Value(numpy.int64(3)).data == 3.0
+    y = numpy.float64(2.0) * Value(3.0)
+    assert isinstance(y, Value) and y.data == 6.0
+
+
+# ---- backward semantics -------------------------------------------------------
+
+
+def test_backward_twice_accumulates_leaves_but_not_intermediates():
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    d = c.tanh() + c
+    d.backward()
+    first = (a.grad, b.grad, c.grad, d.grad)
+    d.backward()
+    assert (a.grad, b.grad) == (2 * first[0], 2 * first[1])
+    assert (c.grad, d.grad) == first[2:]  # recomputed, not piled up
+
+
+def test_gradient_accumulation_over_minibatches_equals_full_batch():
+    w = Value(0.5)
+    xs = [1.0, -2.0, 3.0, 0.5]
+    full = autograd.sum([(w * x - 1) ** 2 for x in xs])
+    full.backward()
+    expected = w.grad
+    w.grad = 0.0
+    for batch in (xs[:2], xs[2:]):
+        autograd.sum([(w * x - 1) ** 2 for x in batch]).backward()
+    assert w.grad == pytest.approx(expected, rel=1e-15)
+
+
+def test_backward_gradient_argument_and_leaf_root():
+    x = Value(3.0)
+    (x * x).backward(gradient=2.0)
+    assert x.grad == 12.0
+    x.backward()
+    assert x.grad == 13.0
+
+
+def test_no_grad_builds_no_graph_and_restores_mode():
+    x = Value(2.0)
+    with autograd.no_grad():
+        assert not autograd.is_grad_enabled()
+        y = x * 3 + 1
+    assert y.parents == () and y.op == "" and y.data == 7.0
+    assert autograd.is_grad_enabled()
+
+    @autograd.no_grad()
+    def f(v):
+        return v.exp()
+
+    assert f(x).parents == ()
+    with pytest.raises(RuntimeError), autograd.no_grad():
+        raise RuntimeError("boom")
+    assert autograd.is_grad_enabled()
+    after = x * 3
+    assert after.op == "*" and after.parents[0] is x
+
+
+def test_no_grad_does_not_leak_into_other_threads():
+    import threading
+
+    inside, outside = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        inside.wait()
+        seen["enabled"] = autograd.is_grad_enabled()
+        seen["parents"] = len((Value(1.0) * 2).parents)
+        outside.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with autograd.no_grad():
+        inside.set()
+        outside.wait()
+    thread.join()
+    assert seen == {"enabled": True, "parents": 2}
+
+
+def test_no_grad_does_not_leak_between_asyncio_tasks():
+    import asyncio
+
+    async def under_no_grad(started, release):
+        with autograd.no_grad():
+            started.set()
+            await release.wait()
+            return autograd.is_grad_enabled()
+
+    async def plain(started, release):
+        await started.wait()
+        enabled = autograd.is_grad_enabled()
+        release.set()
+        return enabled
+
+    async def main():
+        started, release = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(under_no_grad(started, release), plain(started, release))
+
+    assert asyncio.run(main()) == [False, True]
+
+
+def test_detach_cuts_the_graph():
+    x = Value(2.0, label="x")
+    y = x * x
+    z = y.detach() * x
+    assert z.parents[0].parents == () and z.parents[0].data == 4.0
+    z.backward()
+    assert x.grad == 4.0  # only through the second factor
+
+
+def test_deep_chain_of_a_million_nodes():
+    x, c = Value(0.0), Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + c
+    y.backward()
+    assert y.data == 1e6 and x.grad == 1.0 and c.grad == 1e6
+    del y  # freeing a million-deep chain must not overflow the C stack either
+
+
+def test_graphs_are_freed_by_reference_counting():
+    from nn import MLP
+
+    model = MLP(2, [8, 8, 1])
+    params = model.parameters()
+
+    def train_step():
+        loss = autograd.sum([(model([0.5, -1.0]) - 1) ** 2, model([1.0, 2.0]) ** 2])
+        model.zero_grad()
+        loss.backward()
+        for p in params:
+            p.data -= 0.01 * p.grad
+
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        for _ in range(5):
+            train_step()
+        warm = tracemalloc.get_traced_memory()[0]
+        for _ in range(200):
+            train_step()
+        grown = tracemalloc.get_traced_memory()[0] - warm
+        tracemalloc.stop()
+        assert grown < 20_000, f"memory grew by {grown} bytes over 200 steps"
+        assert gc.collect() == 0  # nothing was left for the cycle collector
+    finally:
+        gc.enable()
+
+
+# ---- bad input ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, type_name", [("3", "str"), (None, "NoneType"), ([1.0], "list"), (1j, "complex")]
+)
+def test_value_rejects_non_real_data(data, type_name):
+    with pytest.raises(TypeError, match=type_name):
+        Value(data)
+
+
+def test_arithmetic_with_a_non_number_is_a_type_error():
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError, match="str"):
+        "a" - Value(1.0)
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+    with pytest.raises(TypeError, match="negative_slope"):
+        Value(1.0).leaky_relu("x")
+    with pytest.raises(TypeError, match="backward"):
+        Value(1.0).backward(gradient="1")
+
+
+@pytest.mark.parametrize(
+    "expr, error, message",
+    [
+        (lambda: Value(0.0).log(), ValueError, r"log.*0\.0"),
+        (lambda: Value(-1.0).log(), ValueError, r"log.*-1\.0"),
+        (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt.*-1\.0"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, r"division.*0"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, r"division.*0"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow.*-1"),
+        (lambda: Value(-8.0) ** (1 / 3), ValueError, r"pow.*-8\.0"),
+        (lambda: Value(-2.0) ** Value(2.0), ValueError, r"pow.*-2\.0"),
+        (lambda: 0 ** Value(2.0), ValueError, r"pow.*0"),
+        (lambda: Value(1000.0).exp(), OverflowError, r"exp.*1000"),
+        (lambda: Value(1e300) ** 2, OverflowError, r"pow"),
+        (lambda: autograd.dot([1, 2], [3]), ValueError, r"dot.*2.*1"),
+    ],
+)
+def test_out_of_domain_inputs_raise_naming_op_and_value(expr, error, message):
+    with pytest.raises(error, match=message):
+        expr()
+
+
+def test_infinite_derivative_raises_instead_of_returning_inf():
+    x = Value(0.0)
+    y = x.sqrt()
+    with pytest.raises(ValueError, match=r"sqrt.*0\.0"):
+        y.backward()
+    z = Value(0.0) ** 0.5
+    with pytest.raises(ValueError, match=r"\*\*.*0\.0"):
+        z.backward()
+
+
+def test_derivatives_at_kinks_follow_pytorch():
+    for fn, expected in [
+        (lambda v: v.relu(), 0.0),
+        (abs, 0.0),
+        (lambda v: v.leaky_relu(0.1), 0.1),
+    ]:
+        x = Value(0.0)
+        fn(x).backward()
+        assert x.grad == expected
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0 and math.isfinite(x.grad)

@@ -1,0 +1,22 @@
+"""Every example in README.md runs: `>>>` sessions are checked with doctest, and
+```python blocks are executed."""
+
+import doctest
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_sessions_give_the_output_shown():
+    result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 20, "the README should keep its examples"
+    assert result.failed == 0
+
+
+def test_readme_python_blocks_run(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), {"__name__": "readme"})
+    assert "accuracy" in capsys.readouterr().out

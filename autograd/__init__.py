@@ -1,5 +1,7 @@
 """valuegrad's autograd: a scalar reverse-mode automatic differentiation engine."""
 
+from autograd import ops
+from autograd.check import GradcheckError, gradcheck, gradgradcheck
 from autograd.engine import (
     Value,
     dot,
@@ -7,5 +9,22 @@ from autograd.engine import (
     no_grad,
     sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
+from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
+from autograd.ops import primitive
 
-__all__ = ["Value", "dot", "is_grad_enabled", "no_grad"]
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "dot",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
+    "is_grad_enabled",
+    "jacobian",
+    "no_grad",
+    "ops",
+    "primitive",
+    "value_and_grad",
+]

@@ -224,20 +224,30 @@ class Value:
 
     # ---- backpropagation ----------------------------------------------------
 
-    def backward(self, gradient: Number = 1.0) -> None:
+    def backward(
+        self,
+        gradient: Number = 1.0,
+        create_graph: bool = False,
+        inputs: Iterable[Value] | None = None,
+    ) -> None:
         """Add d(self)/d(leaf) * gradient into every leaf's `.grad`.
 
         Leaf gradients accumulate across calls, as in PyTorch; the gradients of
         intermediate nodes are recomputed from zero and stay readable.
+        `create_graph=True` writes gradients as Values with a graph of their
+        own, so they can be differentiated again. `inputs`, as in PyTorch,
+        limits accumulation to those Values: every other leaf keeps its `.grad`.
         """
         gradient = _real(gradient, "backward: gradient")
         order = _topological_order(self)
-        if not order:  # the root is a leaf
+        untouched = [] if inputs is None else _other_leaves(self, order, inputs)
+        saved = [leaf.grad for leaf in untouched]
+        if order:
+            for node in order:
+                node.grad = 0.0
+            self.grad = gradient
+        else:  # the root is a leaf
             self.grad += gradient
-            return
-        for node in order:
-            node.grad = 0.0
-        self.grad = gradient
         # The chain rule, the one place it lives: walk outputs before inputs and
         # pass each node's gradient to its parents, scaled by the local derivative.
         for node in reversed(order):
@@ -246,14 +256,19 @@ class Value:
                 continue  # nothing flows from here: skip the derivative work
             parents = node.parents
             try:
-                local = node._deriv(node._ctx, node.data, *[p.data for p in parents])
+                if create_graph:  # the same derivative formulas, on Values
+                    local = node._deriv(node._ctx, node, *parents)
+                else:
+                    local = node._deriv(node._ctx, node.data, *[p.data for p in parents])
             except (ArithmeticError, ValueError) as error:
-                inputs = ", ".join(repr(p.data) for p in parents)
+                inputs_ = ", ".join(repr(p.data) for p in parents)
                 raise ValueError(
-                    f"{node.op}: derivative is undefined at input {inputs} ({error})"
+                    f"{node.op}: derivative is undefined at input {inputs_} ({error})"
                 ) from None
             for parent, d in zip(parents, local):
                 parent.grad += d * g
+        for leaf, grad in zip(untouched, saved):
+            leaf.grad = grad
 
 
 def _data(x: Any) -> Any:
@@ -361,6 +376,15 @@ def _topological_order(root: Value) -> list[Value]:
             stack.pop()
             order.append(node)
     return order
+
+
+def _other_leaves(root: Value, order: list[Value], inputs: Iterable[Value]) -> list[Value]:
+    """The leaves behind `root` that are not among `inputs`."""
+    keep = {id(v) for v in inputs}
+    leaves = {id(p): p for node in order for p in node.parents if not p.parents}
+    if not order:
+        leaves[id(root)] = root
+    return [leaf for key, leaf in leaves.items() if key not in keep]
 
 
 # ---- local derivatives: (ctx, out, *inputs) -> d(out)/d(input) for each input ----

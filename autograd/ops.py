@@ -1,0 +1,98 @@
+"""Functions that take a float (and return a float) or a Value (and return a Value).
+
+One formula then serves numbers and graphs: a derivative written with these
+functions and the arithmetic operators can itself be differentiated. User ops
+are made the same way with `primitive`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable
+from typing import Any
+
+from autograd.engine import Value, _real, _result
+
+Real = float | Value
+
+
+def _float_or_value(method: Callable[..., Value], name: str) -> Callable[..., Any]:
+    def op(x: Real, *args: Any) -> Real:
+        if isinstance(x, Value):
+            return method(x, *args)
+        return method(Value(_real(x, name)), *args).data
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{name} of a number (a float) or of a Value (a Value)."
+    return op
+
+
+exp = _float_or_value(Value.exp, "exp")
+log = _float_or_value(Value.log, "log")
+sqrt = _float_or_value(Value.sqrt, "sqrt")
+tanh = _float_or_value(Value.tanh, "tanh")
+sigmoid = _float_or_value(Value.sigmoid, "sigmoid")
+relu = _float_or_value(Value.relu, "relu")
+leaky_relu = _float_or_value(Value.leaky_relu, "leaky_relu")
+sin = _float_or_value(Value.sin, "sin")
+cos = _float_or_value(Value.cos, "cos")
+abs = _float_or_value(Value.__abs__, "abs")  # noqa: A001 - the dual of builtins.abs
+
+
+class Primitive:
+    """A user-defined op: a forward on floats and one partial derivative per input.
+
+    Each partial receives the op's inputs (floats, or Values when a gradient is
+    itself being differentiated) and returns the derivative with respect to its
+    input; written with operators and `autograd.ops`, higher orders follow.
+    """
+
+    def __init__(self, fn: Callable[..., float], partials: tuple[Callable, ...], name: str):
+        self.fn = fn
+        self.partials = partials
+        self.name = name
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, *inputs: Real) -> Real:
+        if len(inputs) != len(self.partials):
+            raise TypeError(f"{self.name}: takes {len(self.partials)} input(s), got {len(inputs)}")
+        if not any(isinstance(x, Value) for x in inputs):
+            return self._forward([_real(x, self.name) for x in inputs])
+        values = tuple(x if isinstance(x, Value) else Value(_real(x, self.name)) for x in inputs)
+        data = self._forward([v.data for v in values])
+        return _result(data, values, self.name, _d_primitive, self)
+
+    def _forward(self, xs: list[float]) -> float:
+        out = self.fn(*xs)
+        if isinstance(out, Value):
+            raise TypeError(f"{self.name}: the forward function must return a number, got a Value")
+        return _real(out, f"{self.name}: forward result")
+
+    def __repr__(self) -> str:
+        return f"primitive({self.name!r}, {len(self.partials)} input(s))"
+
+
+def _d_primitive(op: Primitive, out: Real, *xs: Real) -> tuple:
+    return tuple(partial(*xs) for partial in op.partials)
+
+
+def primitive(fn: Callable[..., float], *partials: Callable, name: str | None = None) -> Primitive:
+    """Make an op from `fn` (floats to a float) and its partial derivatives, one per input."""
+    if not callable(fn) or not all(callable(p) for p in partials):
+        raise TypeError("primitive: fn and every partial must be callable")
+    if not partials:
+        raise TypeError("primitive: give one partial derivative per input (at least one)")
+    if name is None:
+        name = getattr(fn, "__name__", "primitive")
+    if not isinstance(name, str):
+        raise TypeError(f"primitive: name must be a str, got {type(name).__name__}")
+    return Primitive(fn, partials, name)
+
+
+def _softplus(x: float) -> float:
+    """log(1 + exp(x)), computed without overflow; its derivative is sigmoid(x)."""
+    return max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x)))
+
+
+softplus = primitive(_softplus, sigmoid, name="softplus")

@@ -96,14 +96,12 @@ class Expression:
         return "\n".join(lines)
 
 
-@st.composite
 def expressions(
-    draw: st.DrawFn,
     n_inputs: int | tuple[int, int] = (1, 3),
     max_ops: int = 8,
     ops: Sequence[str] | None = None,
     inputs: st.SearchStrategy | None = None,
-) -> Expression:
+) -> st.SearchStrategy:
     """Random expression programs over shared subexpressions, every op inside its domain.
 
     `n_inputs` is a count or a (min, max) range, `ops` a subset of the names in
@@ -115,14 +113,25 @@ def expressions(
     if unknown or not names:
         raise ValueError(f"expressions: unknown ops {unknown}; choose from {', '.join(OPS)}")
     low, high = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+    if not 1 <= low <= high or max_ops < 1:
+        raise ValueError(
+            f"expressions: need 1 <= n_inputs and max_ops >= 1, got {n_inputs!r}, {max_ops!r}"
+        )
+    return _programs(low, high, max_ops, names, inputs or reals(-2.0, 2.0))
+
+
+@st.composite
+def _programs(draw, low, high, max_ops, names, inputs) -> Expression:
     count = draw(st.integers(low, high))
-    xs = tuple(draw(st.lists(inputs or reals(-2.0, 2.0), min_size=count, max_size=count)))
+    xs = tuple(draw(st.lists(inputs, min_size=count, max_size=count)))
     values = list(xs)
     steps = []
     for _ in range(draw(st.integers(1, max_ops))):
         name = draw(st.sampled_from(names))
         op = OPS[name]
         usable = [i for i, v in enumerate(values) if abs(v) < BOUND]
+        if not usable:
+            break
         operands = tuple(draw(st.sampled_from(usable)) for _ in range(op.arity))
         point = [values[i] for i in operands]
         if not op.defined(*point):
@@ -132,6 +141,6 @@ def expressions(
             continue
         values.append(result)
         steps.append((name, operands))
-    if not steps:  # every draw fell outside a domain: fall back to a total op
+    if not steps:  # every draw fell outside a domain: fall back to an op defined everywhere
         steps.append(("tanh", (0,)))
     return Expression(xs, tuple(steps))

@@ -11,28 +11,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value
-
-
-def numeric_grads(f, xs, h=1e-6):
-    """Central differences of f (floats in, float out) at the point xs."""
-    grads = []
-    for i, x in enumerate(xs):
-        step = h * max(1.0, abs(x))
-        up = [*xs[:i], x + step, *xs[i + 1 :]]
-        down = [*xs[:i], x - step, *xs[i + 1 :]]
-        grads.append((f(*up) - f(*down)) / (2 * step))
-    return grads
+from autograd import Value, gradcheck
+from autograd.testing import expressions
 
 
 def assert_grads_match(fn, xs, rel=1e-4, abs_=1e-6):
-    """Backward through fn(*Values) agrees with finite differences of fn on floats."""
-    leaves = [Value(x) for x in xs]
-    out = fn(*leaves)
-    out.backward()
-    expected = numeric_grads(lambda *a: fn(*[Value(v) for v in a]).data, xs)
-    for leaf, numeric in zip(leaves, expected):
-        assert leaf.grad == pytest.approx(numeric, rel=rel, abs=abs_)
+    """Backward through fn agrees with central differences (autograd.gradcheck)."""
+    assert gradcheck(fn, xs, atol=abs_, rtol=rel)
 
 
 def reals(lo, hi, away_from=None):
@@ -99,49 +84,10 @@ def test_sum_and_dot_gradients_match_finite_differences(xs):
     assert_grads_match(lambda *v: autograd.dot(v[:n], v[n : 2 * n]), xs)
 
 
-# Random expression programs: every step applies an op to earlier results, so
-# nodes are shared (used several times) and the graph is a real DAG.
-SAFE_OPS = [
-    lambda a, b: a + b,
-    lambda a, b: a - b,
-    lambda a, b: a * b,
-    lambda a, b: a / (1 + b * b),
-    lambda a, b: (a * a + b * b + 1).log(),
-    lambda a, b: a.tanh() * b.sigmoid(),
-    lambda a, b: a.sin() + b.cos(),
-    lambda a, b: (a.tanh() + b.tanh()).exp(),
-    lambda a, b: (a * a + 1).sqrt() - abs(b + 100),
-]
-
-
-@st.composite
-def programs(draw):
-    n_inputs = draw(st.integers(1, 4))
-    xs = draw(st.lists(reals(-2, 2), min_size=n_inputs, max_size=n_inputs))
-    steps = draw(
-        st.lists(
-            st.tuples(st.integers(0, len(SAFE_OPS) - 1), st.integers(0, 99), st.integers(0, 99)),
-            min_size=1,
-            max_size=12,
-        )
-    )
-    return xs, steps
-
-
-def run_program(steps, *inputs):
-    nodes = list(inputs)
-    for op, i, j in steps:
-        nodes.append(SAFE_OPS[op](nodes[i % len(nodes)], nodes[j % len(nodes)]))
-    return nodes[-1] + nodes[-1] * 0.5  # the last node reaches the output twice
-
-
-@settings(max_examples=150, deadline=None)
-@given(programs())
-def test_random_expressions_with_shared_subexpressions(program):
-    xs, steps = program
-    out = run_program(steps, *[Value(x) for x in xs])
-    assume(abs(out.data) < 1e6)
-    assert_grads_match(lambda *v: run_program(steps, *v), xs, rel=1e-3, abs_=1e-5)
+@settings(max_examples=200, deadline=None)
+@given(expressions(n_inputs=(1, 4), max_ops=12))
+def test_random_expressions_with_shared_subexpressions(e):
+    assert gradcheck(e.fn, e.inputs)
 
 
 # ---- the public attributes ------------------------------------------------------

@@ -17,6 +17,6 @@ def test_readme_sessions_give_the_output_shown():
 def test_readme_python_blocks_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), {"__name__": "readme"})
+    for number, block in enumerate(blocks):
+        exec(compile(block, f"<README.md python block {number}>", "exec"), {"__name__": "readme"})
     assert "accuracy" in capsys.readouterr().out

@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet
-# The CPU build of PyTorch, pinned: an unpinned torch pulls several GB of CUDA packages.
+# PyTorch pinned to the release whose CPU wheel this project's machines hold;
+# an unpinned torch would pull several GB of CUDA packages from the registry.
 TORCH := torch==2.13.0
 
 .PHONY: demo test lint bench dot clean
@@ -22,7 +23,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
 
 $(VENV)/.base: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { echo "cannot create a venv: install Python's venv module (apt-get install python3-venv)"; exit 1; }
 	$(PIP) --upgrade pip
 	$(PIP) -e .
 	touch $@
@@ -45,8 +46,8 @@ dot:
 	@command -v dot >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
-	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-	    sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo -n apt-get update -qq && sudo -n apt-get install -y -qq graphviz >/dev/null; \
 	  else \
 	    echo "Graphviz's dot is missing: install it (apt-get install graphviz, brew install graphviz or conda install graphviz) and run make test again"; \
 	    exit 1; \

@@ -18,8 +18,8 @@ import builtins
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import ContextDecorator
+from contextvars import ContextVar, Token
 from typing import Any
 
 _GRAD_ENABLED: ContextVar[bool] = ContextVar("valuegrad_grad_enabled", default=True)
@@ -35,7 +35,7 @@ def _real(x: Any, where: str) -> float:
         try:
             return float(x)
         except OverflowError:
-            raise OverflowError(f"{where}: {x!r} is outside the range of a float") from None
+            raise OverflowError(f"{where}: {_short(x)} is outside the range of a float") from None
     raise TypeError(
         f"{where}: expected a real number (int, float or numpy scalar), "
         f"got {type(x).__name__} {_short(x)}"
@@ -43,7 +43,10 @@ def _real(x: Any, where: str) -> float:
 
 
 def _short(x: Any) -> str:
-    text = repr(x)
+    try:
+        text = repr(x)
+    except ValueError:  # an int too long to print
+        return f"<{type(x).__name__} too large to print>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -149,7 +152,7 @@ class Value:
             return _power(self, other)
         if not isinstance(other, numbers.Real):
             return NotImplemented
-        n = float(other)
+        n = _real(other, "pow: exponent")
         x = self.data
         if x < 0 and not n.is_integer():
             raise ValueError(f"pow: negative base {x!r} with non-integer exponent {n!r}")
@@ -209,7 +212,7 @@ class Value:
 
     def relu(self) -> Value:
         x = self.data
-        return _result(x if x > 0 else 0.0, (self,), "relu", _d_relu)
+        return _result(0.0 if x <= 0 else x, (self,), "relu", _d_relu)  # nan stays nan
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         slope = _real(negative_slope, "leaky_relu: negative_slope")
@@ -482,18 +485,24 @@ def _cos(x):
 # ---- grad mode ----------------------------------------------------------------
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
+class no_grad(ContextDecorator):  # noqa: N801 - named like the function it replaces in PyTorch
     """Within this block (or decorated function, `@no_grad()`), ops build no graph.
 
     The mode lives in a context variable: other threads and asyncio tasks keep
-    their own.
+    their own. An instance can be entered again, and nested.
     """
-    token = _GRAD_ENABLED.set(False)
-    try:
-        yield
-    finally:
-        _GRAD_ENABLED.reset(token)
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[bool]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_GRAD_ENABLED.set(False))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GRAD_ENABLED.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> no_grad:
+        return type(self)()  # each call of a decorated function gets its own tokens
 
 
 def is_grad_enabled() -> bool:

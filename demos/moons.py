@@ -39,9 +39,14 @@ def main(argv: list[str] | None = None) -> dict:
         if not args.quiet:
             print(f"step {step:3d}  loss {loss.data:.4f}  accuracy {accuracy:.0%}  lr {lr:.3f}")
 
-    scores = [model(x) for x in X]
+    with autograd.no_grad():
+        scores = [model(x) for x in X]
+        loss = autograd.sum([(1 - y * s).relu() for y, s in zip(Y, scores)]) / len(X)
     accuracy = sum((s.data > 0) == (y > 0) for s, y in zip(scores, Y)) / len(Y)
-    print(f"moons: {len(params)} parameters, {args.epochs} steps, training accuracy {accuracy:.0%}")
+    print(
+        f"moons: {len(params)} parameters, {args.epochs} steps, "
+        f"hinge loss {loss.data:.4f}, training accuracy {accuracy:.0%}"
+    )
     return {"train_accuracy": accuracy, "final_loss": loss.data}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
 
 
@@ -15,10 +16,15 @@ def make_moons(
     (label 1) is shifted right and down; `noise` is the standard deviation of
     Gaussian noise added to each coordinate.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"make_moons: n_samples must be an int >= 2, got {n_samples!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(f"make_moons: n_samples must be an int, got {type(n_samples).__name__}")
+    if n_samples < 2:
+        raise ValueError(f"make_moons: n_samples must be at least 2, got {n_samples!r}")
+    if not isinstance(noise, numbers.Real):
+        raise TypeError(f"make_moons: noise must be a real number, got {type(noise).__name__}")
     if not noise >= 0:
         raise ValueError(f"make_moons: noise must be >= 0, got {noise!r}")
+    n_samples = int(n_samples)
     rng = random.Random(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer

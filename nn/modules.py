@@ -24,9 +24,17 @@ class Module:
         return self.forward(*args)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
-        """(dotted name, parameter) pairs in a stable order, e.g. `layers.0.neurons.3.w.1`."""
+        """(dotted name, parameter) pairs in a stable order, e.g. `layers.0.neurons.3.w.1`.
+
+        Parameters are found in attributes that are Values, Modules, or lists,
+        tuples and dicts of them; one shared by two attributes is listed once.
+        """
+        seen: set[int] = set()
         for name, attr in vars(self).items():
-            yield from _named(attr, prefix + name)
+            for full_name, p in _named(attr, prefix + name):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield full_name, p
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of `named_parameters()`."""
@@ -37,6 +45,9 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
 
 def _named(attr: Any, name: str) -> Iterator[tuple[str, Value]]:
     if isinstance(attr, Value):
@@ -46,6 +57,9 @@ def _named(attr: Any, name: str) -> Iterator[tuple[str, Value]]:
     elif isinstance(attr, (list, tuple)):
         for i, item in enumerate(attr):
             yield from _named(item, f"{name}.{i}")
+    elif isinstance(attr, dict):
+        for key, item in attr.items():
+            yield from _named(item, f"{name}.{key}")
 
 
 def _check_activation(activation: str) -> str:

@@ -17,3 +17,9 @@ def _extra(module: str):
 def torch():
     """PyTorch (the parity extra), set to float64 comparisons."""
     return _extra("torch")
+
+
+@pytest.fixture(scope="session")
+def numpy():
+    """NumPy (installed with the demos extra, through matplotlib)."""
+    return _extra("numpy")

@@ -1,5 +1,7 @@
 """Demos run in-process and return their final metrics."""
 
+import pytest
+
 from demos import moons
 
 
@@ -10,6 +12,7 @@ def test_moons_demo_trains(capsys):
     assert "training accuracy" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_moons_demo_at_default_settings_reaches_full_accuracy(capsys):
     metrics = moons.main(["--quiet"])
     assert metrics["train_accuracy"] == 1.0

@@ -113,8 +113,7 @@ def test_values_hash_and_compare_by_identity():
     assert a < Value(2.0) and b >= 1 and not a > 1  # ordering compares data
 
 
-def test_numpy_scalars_are_accepted():
-    numpy = pytest.importorskip("numpy")
+def test_numpy_scalars_are_accepted(numpy):
     assert Value(numpy.float32(1.5)).data == 1.5
     assert Value(numpy.int64(3)).data == 3.0
     y = numpy.float64(2.0) * Value(3.0)
@@ -175,6 +174,23 @@ def test_no_grad_builds_no_graph_and_restores_mode():
     assert after.op == "*" and after.parents[0] is x
 
 
+def test_a_no_grad_object_can_be_reused_and_nested():
+    off = autograd.no_grad()
+    with off:
+        with off:
+            assert not autograd.is_grad_enabled()
+        assert not autograd.is_grad_enabled()
+    assert autograd.is_grad_enabled()
+    with off:
+        assert (Value(1.0) * 2).parents == ()
+    assert autograd.is_grad_enabled()
+
+
+def test_nan_data_stays_nan():
+    assert math.isnan(Value(float("nan")).relu().data)
+    assert math.isnan(abs(Value(float("nan"))).data)
+
+
 def test_no_grad_does_not_leak_into_other_threads():
     import threading
 
@@ -227,6 +243,7 @@ def test_detach_cuts_the_graph():
     assert x.grad == 4.0  # only through the second factor
 
 
+@pytest.mark.slow
 def test_deep_chain_of_a_million_nodes():
     x, c = Value(0.0), Value(1.0)
     y = x
@@ -297,14 +314,16 @@ def test_arithmetic_with_a_non_number_is_a_type_error():
         (lambda: Value(0.0).log(), ValueError, r"log.*0\.0"),
         (lambda: Value(-1.0).log(), ValueError, r"log.*-1\.0"),
         (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt.*-1\.0"),
-        (lambda: Value(1.0) / 0, ZeroDivisionError, r"division.*0"),
-        (lambda: 1 / Value(0.0), ZeroDivisionError, r"division.*0"),
-        (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow.*-1"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, r"division: 1\.0 / 0\.0 divides by zero"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, r"division: 1\.0 / 0\.0 divides by zero"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow: 0\.0 raised to the negative power -1"),
         (lambda: Value(-8.0) ** (1 / 3), ValueError, r"pow.*-8\.0"),
         (lambda: Value(-2.0) ** Value(2.0), ValueError, r"pow.*-2\.0"),
-        (lambda: 0 ** Value(2.0), ValueError, r"pow.*0"),
+        (lambda: 0 ** Value(2.0), ValueError, r"pow: the base must be positive .* got 0\.0"),
         (lambda: Value(1000.0).exp(), OverflowError, r"exp.*1000"),
-        (lambda: Value(1e300) ** 2, OverflowError, r"pow"),
+        (lambda: Value(1e300) ** 2, OverflowError, r"pow: 1e\+300 \*\* 2\.0 overflows"),
+        (lambda: Value(2.0) ** 10**400, OverflowError, r"pow: exponent: 1000"),
+        (lambda: Value(10**5000), OverflowError, r"Value: <int too large to print>"),
         (lambda: autograd.dot([1, 2], [3]), ValueError, r"dot.*2.*1"),
     ],
 )

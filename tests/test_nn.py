@@ -49,7 +49,10 @@ def test_last_layer_is_linear_and_hidden_layers_use_the_activation():
 def test_every_activation_gives_correct_gradients(activation):
     neuron = Neuron(2, activation=activation, rng=random.Random(3))
     x = [Value(0.7), Value(-1.1)]
+    neuron.b.data = 1.0  # a positive pre-activation, so relu passes gradient on
+    assert autograd.dot(neuron.w, x, neuron.b).data > 0.1
     neuron(x).backward()
+    assert all(p.grad != 0 for p in [*neuron.w, neuron.b, *x])
     h = 1e-6
     for p in [*neuron.w, neuron.b, *x]:
         p.data += h
@@ -87,6 +90,18 @@ def test_zero_grad_and_repr():
         ")"
     )
     assert repr(Neuron(3, "tanh")) == "Neuron(3, activation='tanh')"
+
+
+def test_shared_and_dict_parameters_and_default_repr():
+    class Tied(Module):
+        def __init__(self):
+            self.a = Value(1.0)
+            self.b = self.a  # the same parameter under two names: listed once
+            self.table = {"x": Value(2.0), "y": [Value(3.0)]}
+
+    model = Tied()
+    assert [name for name, _ in model.named_parameters()] == ["a", "table.x", "table.y.0"]
+    assert repr(model) == "Tied(3 parameters)"
 
 
 def test_module_subclasses_find_their_parameters():
@@ -147,6 +162,8 @@ def test_make_moons_is_deterministic_and_balanced():
     assert all(len(p) == 2 for p in X)
     with pytest.raises(ValueError, match="n_samples"):
         make_moons(1)
+    with pytest.raises(TypeError, match="n_samples.*str"):
+        make_moons("100")
 
 
 def test_fused_dot_graph_is_small():

@@ -50,7 +50,9 @@ def _derivatives(out: Any, wrt: list[Value], nested: bool, where: str) -> list[A
 def _trace(f: Callable, args: tuple, argnums: Argnums, where: str):
     """Call f with the selected arguments as Values; return (out, those Values, nested)."""
     positions = _positions(argnums, len(args), where)
-    nested = any(isinstance(args[i], Value) for i in positions)
+    # Any Value among the arguments means an outer transform may differentiate
+    # through this one (grad(grad(f, 0), 1)): keep the graph.
+    nested = any(isinstance(a, Value) for a in args)
     call_args = list(args)
     for i in positions:
         if not isinstance(args[i], Value):

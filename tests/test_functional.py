@@ -99,6 +99,15 @@ def test_argnums():
         grad(f)("1.0")
 
 
+def test_mixed_partials_by_nested_grad():
+    def f(a, b):
+        return a * b * b
+
+    assert grad(grad(f, 0), 1)(2.0, 3.0) == 6.0  # d/db (b^2) = 2b
+    assert grad(grad(f, 1), 0)(2.0, 3.0) == 6.0  # d/da (2ab) = 2b
+    assert grad(grad(grad(f, 1), 1), 0)(2.0, 3.0) == 2.0
+
+
 def test_constant_and_identity_functions():
     assert grad(lambda x: 3.0)(1.0) == 0.0
     assert grad(lambda x: x)(1.0) == 1.0

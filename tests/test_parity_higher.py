@@ -11,7 +11,7 @@ import operator
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd
@@ -61,13 +61,15 @@ CASES = {
     "x**int": (lambda L, c, x: x**c, st.integers(-3, 4), [NONZERO]),
     "x**frac": (lambda L, c, x: x**c, reals(-3, 3), [POS]),
     "c**x": (lambda L, c, x: c**x, reals(0.1, 5), [X]),
-    "x**y": (lambda L, c, x, y: x**y, NONE, [POS, X]),
+    # torch zeroes d(x**y)/dx where y == 0 exactly, and so loses that term's derivative in
+    # y: its d2/dxdy jumps at y = 0, and its d3/dx2dy at y = 1 (x^(y-1) has exponent 0)
+    "x**y": (lambda L, c, x, y: x**y, NONE, [POS, reals(-3, 3, avoid=[0.0, 1.0])]),
     "x/y": (lambda L, c, x, y: x / y, NONE, [X, NONZERO]),
     "x*y": (lambda L, c, x, y: x * y, NONE, [X, X]),
     "x+y": (lambda L, c, x, y: x + y, NONE, [X, X]),
     "x-y": (lambda L, c, x, y: x - y, NONE, [X, X]),
     "sum": (lambda L, c, *xs: L.sum(list(xs)), NONE, [X, X, X]),
-    "sum(nonlinear)": (lambda L, c, x, y, z: L.sum([x * y, y.exp(), z * z * x]), NONE, [X] * 3),
+    "sum(nonlinear)": (lambda L, c, x, y, z: L.sum([x * y, y * y * z, z**3]), NONE, [X] * 3),
     "dot": (lambda L, c, w0, w1, x0, x1, b: L.dot([w0, w1], [x0, x1], b), NONE, [X] * 5),
 }
 BINARY = ["x**y", "x/y", "x*y", "x+y", "x-y"]
@@ -159,7 +161,9 @@ def test_second_and_third_derivatives(torch, name, data):
 @few
 @given(data=st.data())
 def test_mixed_partials_by_nested_grad(torch, name, data):
-    # grad(grad(f, 0), 1) is d2f/dx dy, as in JAX; likewise up to third order.
+    # grad(grad(f, 0), 1) is d2f/dx dy, as in JAX; likewise up to third order. Currently
+    # fails for x*y, x/y, x**y: the inner grad sees only floats among *its* argnums, so it
+    # differentiates without create_graph and the outer grad gets a constant (0.0).
     fn, _, domains = CASES[name]
     xs = [data.draw(d) for d in domains]
     expected = torch_derivatives(torch, lambda *t: fn(theirs(torch), None, *t), xs)
@@ -199,19 +203,24 @@ def torch_ops(torch):
 
 
 def replay(table, steps, xs):
+    """Every value of the program `steps` run with the ops in `table`, inputs first."""
     values = list(xs)
     for name, operands in steps:
         values.append(table[name](*[values[i] for i in operands]))
-    return values[-1]
+    return values
 
 
 @few
 @given(e=expressions(max_ops=6))
 def test_expression_hessians(torch, e):
+    # torch zeroes d(a**b)/da where b == 0 exactly, and so the mixed second derivative
+    values = replay({name: op.apply for name, op in OPS.items()}, e.steps, e.inputs)
+    assume(all(values[i[1]] != 0 for name, i in e.steps if name == "pow"))
+
     table, n = torch_ops(torch), len(e.inputs)
     ts = tuple(torch.tensor(x, dtype=torch.float64) for x in e.inputs)
-    g = torch.autograd.functional.jacobian(lambda *t: replay(table, e.steps, t), ts)
-    h = torch.autograd.functional.hessian(lambda *t: replay(table, e.steps, t), ts)
+    g = torch.autograd.functional.jacobian(lambda *t: replay(table, e.steps, t)[-1], ts)
+    h = torch.autograd.functional.hessian(lambda *t: replay(table, e.steps, t)[-1], ts)
     expected = {(i,): g[i].item() for i in range(n)}
     expected.update({(i, j): h[i][j].item() for i in range(n) for j in range(n)})
 

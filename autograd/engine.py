@@ -95,8 +95,6 @@ class Value:
     def __ge__(self, other: Any) -> bool:
         return self.data >= _data(other)
 
-    __hash__ = object.__hash__
-
     # ---- arithmetic -------------------------------------------------------
 
     def __add__(self, other: Any) -> Value:

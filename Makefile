@@ -7,7 +7,7 @@ PIP := $(PY) -m pip install --quiet
 # an unpinned torch would pull several GB of CUDA packages from the registry.
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint bench dot clean
+.PHONY: demo test lint bench figures dot clean
 
 demo: $(VENV)/.demos
 	$(PY) -m demos.moons
@@ -21,6 +21,10 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
+
+# The README's pictures, under docs/.
+figures: $(VENV)/.base dot
+	$(PY) docs/make_figures.py
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "cannot create a venv: install Python's venv module (apt-get install python3-venv)"; exit 1; }

@@ -11,11 +11,13 @@ from autograd.engine import (
 )
 from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autograd.ops import primitive
+from autograd.viz import draw, to_svg
 
 __all__ = [
     "GradcheckError",
     "Value",
     "dot",
+    "draw",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -26,5 +28,6 @@ __all__ = [
     "no_grad",
     "ops",
     "primitive",
+    "to_svg",
     "value_and_grad",
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
+import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
+from nn.files import dump_model, read_model
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
 
@@ -47,6 +50,49 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: value} for every parameter, in the order of `named_parameters()`."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from `state`; on any mismatch raise and change nothing.
+
+        The names must be exactly this model's; every value a finite real number.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        for name in params:
+            if name not in state:
+                raise ValueError(f"load_state_dict: missing parameter {name!r}")
+        for name in state:
+            if name not in params:
+                raise ValueError(f"load_state_dict: unexpected parameter {name!r}")
+        values = {}
+        for name, value in state.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(
+                    f"load_state_dict: {name!r} must be a number, got {type(value).__name__}"
+                )
+            if not math.isfinite(value):
+                raise ValueError(f"load_state_dict: {name!r} is {value!r}, not a finite number")
+            values[name] = float(value)
+        for name, p in params.items():  # only now, when everything has been checked
+            p.data = values[name]
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the parameters to a JSON file, atomically (a temporary file, then a rename)."""
+        dump_model(path, type(self).__name__, self.state_dict())
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Read parameters saved by `save`; a broken or mismatched file raises ValueError
+        and leaves the model unchanged."""
+        parameters = read_model(path, type(self).__name__)
+        try:
+            self.load_state_dict(parameters)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"load: {path}: {error}") from None
 
 
 def _named(attr: Any, name: str) -> Iterator[tuple[str, Value]]:
@@ -155,3 +201,70 @@ class MLP(Module):
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "MLP(\n" + "\n".join(lines) + "\n)"
+
+    def to_torch(self) -> Any:
+        """An equivalent float64 `torch.nn.Sequential` holding copies of these weights."""
+        import torch
+
+        f64 = torch.float64  # a plain torch.tensor of floats would be float32
+        modules = []
+        for layer in self.layers:
+            neurons = layer.neurons
+            linear = torch.nn.Linear(len(neurons[0].w), len(neurons), dtype=f64)
+            with torch.no_grad():
+                linear.weight.copy_(
+                    torch.tensor([[w.data for w in n.w] for n in neurons], dtype=f64)
+                )
+                linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=f64))
+            modules.append(linear)
+            activation = neurons[0].activation
+            if activation != "linear":
+                modules.append(_TORCH_ACTIVATIONS[activation](torch))
+        return torch.nn.Sequential(*modules)
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """The MLP equivalent to a `torch.nn.Sequential` of Linear layers and one activation."""
+        import torch
+
+        names = {type(f(torch)): name for name, f in _TORCH_ACTIVATIONS.items()}
+        linears, activations = [], []
+        for i, module in enumerate(sequential):
+            if isinstance(module, torch.nn.Linear) and len(linears) == len(activations):
+                if module.bias is None:
+                    raise ValueError(f"from_torch: module {i}: Linear without a bias")
+                linears.append(module)
+            elif type(module) in names and len(linears) == len(activations) + 1:
+                if isinstance(module, torch.nn.LeakyReLU) and module.negative_slope != 0.01:
+                    raise ValueError(f"from_torch: module {i}: LeakyReLU slope must be 0.01")
+                activations.append(names[type(module)])
+            else:
+                raise ValueError(
+                    f"from_torch: module {i} ({type(module).__name__}) does not fit "
+                    "Linear, activation, Linear, ..., Linear"
+                )
+        if not linears or len(activations) != len(linears) - 1 or len(set(activations)) > 1:
+            raise ValueError(
+                "from_torch: expected Linear layers with the same activation between them "
+                "and none after the last"
+            )
+        model = cls(
+            linears[0].in_features,
+            [m.out_features for m in linears],
+            activations[0] if activations else "relu",
+        )
+        for layer, linear in zip(model.layers, linears):
+            weight, bias = linear.weight.detach().double(), linear.bias.detach().double()
+            for j, neuron in enumerate(layer.neurons):
+                for i, w in enumerate(neuron.w):
+                    w.data = float(weight[j, i])
+                neuron.b.data = float(bias[j])
+        return model
+
+
+_TORCH_ACTIVATIONS = {
+    "relu": lambda torch: torch.nn.ReLU(),
+    "tanh": lambda torch: torch.nn.Tanh(),
+    "sigmoid": lambda torch: torch.nn.Sigmoid(),
+    "leaky_relu": lambda torch: torch.nn.LeakyReLU(0.01),
+}

@@ -11,8 +11,7 @@ from typing import Any
 
 from autograd import Value, dot
 from nn.files import dump_model, read_model
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+from nn.init import ACTIVATIONS, SCHEMES, initialise
 
 Input = Sequence[Value | float]
 
@@ -133,10 +132,9 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str = "relu", rng: random.Random | None = None):
         _check_size(nin, "Neuron: nin")
         self.activation = _check_activation(activation)
-        bound = 1.0 / math.sqrt(nin)
-        uniform = (rng or random).uniform
-        self.w = [Value(uniform(-bound, bound), f"w{i}") for i in range(nin)]
-        self.b = Value(uniform(-bound, bound), "b")
+        self.w = [Value(0.0, f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, "b")
+        initialise(self, "default", activation, rng)
 
     def forward(self, x: Input) -> Value:
         if len(x) != len(self.w):
@@ -172,6 +170,11 @@ class Layer(Module):
 class MLP(Module):
     """Layers of sizes `nouts`; every layer uses `activation` but the last, which is linear.
 
+    `init` picks the initialisation (see `nn.init.initialise`): "default" (as
+    PyTorch's nn.Linear), "uniform" (micrograd's U(-1, 1)), "xavier",
+    "xavier_normal", "kaiming" or "kaiming_normal", each with the gain of the
+    layer's activation; all but "default" start biases at zero.
+
     Called on one sample (a sequence of numbers or Values): returns a Value
     when the last layer has one output, otherwise a list, as micrograd's MLP.
     """
@@ -182,16 +185,22 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         rng: random.Random | None = None,
+        init: str = "default",
     ):
         _check_size(nin, "MLP: nin")
         if not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         _check_activation(activation)
+        if init not in SCHEMES:
+            raise ValueError(f"MLP: init must be one of {', '.join(SCHEMES)}; got {init!r}")
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", rng)
             for i in range(len(nouts))
         ]
+        if init != "default":
+            for layer in self.layers:
+                initialise(layer, init, layer.neurons[0].activation, rng)
 
     def forward(self, x: Input) -> Value | list[Value]:
         for layer in self.layers:

@@ -1,6 +1,21 @@
-"""valuegrad's neural-network library: modules built from autograd Values."""
+"""valuegrad's neural-network library: modules built from autograd Values, and their training."""
 
+from nn import data, init, losses, optim, train
 from nn.draw import draw_network
 from nn.modules import MLP, Layer, Module, Neuron
+from nn.train import History, fit
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "draw_network"]
+__all__ = [
+    "MLP",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
+    "data",
+    "draw_network",
+    "fit",
+    "init",
+    "losses",
+    "optim",
+    "train",
+]

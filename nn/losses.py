@@ -1,0 +1,194 @@
+"""Loss functions over a batch, each the mean of per-sample losses, built from Value ops.
+
+Every loss is made of operators and `autograd.ops` functions only, so its gradient
+can itself be differentiated (`backward(create_graph=True)`, `autograd.hessian`).
+Where PyTorch has the same loss, the docstring names it: values and gradients match
+it with reduction="mean".
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import autograd
+from autograd import Value, ops
+
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "mse", "softmax"]
+
+Scalar = Value | float
+Entry = Value | float | Sequence[Value | float]
+
+
+def _describe(x: Any) -> str:
+    return f"{type(x).__name__} {x!r:.60}"
+
+
+def _scalar(x: Any, fn: str, where: str) -> Scalar:
+    """`x` as a Value (kept, with its graph) or a float; TypeError for anything else."""
+    if isinstance(x, Value):
+        return x
+    # bool is an int to Python, but a True where a score belongs is a bug, not a 1.0
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    raise TypeError(f"{fn}: {where} must be a number or a Value, got {_describe(x)}")
+
+
+def _is_scalar(x: Any) -> bool:
+    return isinstance(x, (Value, numbers.Real))
+
+
+def _batch(xs: Any, fn: str, what: str) -> list:
+    """The samples of a batch as a list; an empty batch has no mean."""
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable) or _is_scalar(xs):
+        raise TypeError(
+            f"{fn}: {what} must be a sequence with one entry per sample, got {_describe(xs)}"
+        )
+    xs = list(xs)
+    if not xs:
+        raise ValueError(f"{fn}: empty batch ({what} has no samples)")
+    return xs
+
+
+def _pair(a: Any, b: Any, fn: str, names: tuple[str, str]) -> tuple[list, list]:
+    a, b = _batch(a, fn, names[0]), _batch(b, fn, names[1])
+    if len(a) != len(b):
+        raise ValueError(f"{fn}: {len(a)} {names[0]} but {len(b)} {names[1]}")
+    return a, b
+
+
+def _vector(x: Any, fn: str, where: str) -> list[Scalar]:
+    """One sample's entries (a non-empty sequence of numbers or Values) as a list."""
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable) or _is_scalar(x):
+        raise TypeError(
+            f"{fn}: {where} must be a sequence of numbers or Values, got {_describe(x)}"
+        )
+    entries = [_scalar(v, fn, f"{where}[{j}]") for j, v in enumerate(x)]
+    if not entries:
+        raise ValueError(f"{fn}: {where} is empty")
+    return entries
+
+
+def _entries(x: Any, fn: str, where: str) -> list[Scalar]:
+    """A sample that is one number/Value or a sequence of them, as a list."""
+    return [_scalar(x, fn, where)] if _is_scalar(x) else _vector(x, fn, where)
+
+
+def _one(x: Any, fn: str, where: str) -> Scalar:
+    """A per-sample score: a number/Value, or a list holding exactly one (a 1-output model)."""
+    entries = _entries(x, fn, where)
+    if len(entries) != 1:
+        raise ValueError(f"{fn}: {where} must be one score, got {len(entries)} values")
+    return entries[0]
+
+
+def _same_width(widths: list[int], fn: str, what: str, unit: str) -> None:
+    for i, w in enumerate(widths):
+        if w != widths[0]:
+            raise ValueError(f"{fn}: {what}[{i}] has {w} {unit} but {what}[0] has {widths[0]}")
+
+
+def _mean(terms: list[Scalar]) -> Value:
+    return autograd.sum(terms) / len(terms)
+
+
+def _data(x: Scalar) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def mse(preds: Sequence[Entry], targets: Sequence[Entry]) -> Value:
+    """Mean squared error over every output of every sample (torch's mse_loss).
+
+    Each sample is one number/Value or a sequence of them (a multi-output model);
+    its target has the same shape.
+    """
+    preds, targets = _pair(preds, targets, "mse", ("preds", "targets"))
+    terms: list[Scalar] = []
+    widths = []
+    for i, (p, t) in enumerate(zip(preds, targets)):
+        ps, ts = _entries(p, "mse", f"preds[{i}]"), _entries(t, "mse", f"targets[{i}]")
+        if len(ps) != len(ts):
+            raise ValueError(
+                f"mse: preds[{i}] has {len(ps)} outputs but targets[{i}] has {len(ts)}"
+            )
+        widths.append(len(ps))
+        for a, b in zip(ps, ts):
+            d = a - b
+            terms.append(d * d)
+    _same_width(widths, "mse", "preds", "outputs")
+    return _mean(terms)
+
+
+def hinge(scores: Sequence[Entry], labels: Sequence[Value | float]) -> Value:
+    """Mean of relu(1 - y * s), the SVM hinge loss, for labels y of -1 or +1."""
+    scores, labels = _pair(scores, labels, "hinge", ("scores", "labels"))
+    terms = []
+    for i, (s, y) in enumerate(zip(scores, labels)):
+        s = _one(s, "hinge", f"scores[{i}]")
+        y = _scalar(y, "hinge", f"labels[{i}]")
+        if _data(y) not in (-1.0, 1.0):
+            raise ValueError(f"hinge: labels[{i}] must be -1 or +1, got {_describe(y)}")
+        terms.append(ops.relu(1.0 - y * s))
+    return _mean(terms)
+
+
+def binary_cross_entropy(logits: Sequence[Entry], labels: Sequence[Value | float]) -> Value:
+    """Mean binary cross-entropy from logits (torch's binary_cross_entropy_with_logits).
+
+    Labels are 0 or 1, or probabilities in [0, 1]. Takes logits, not probabilities:
+    softplus(z) - y * z never evaluates log(sigmoid(z)), which underflows for large |z|.
+    """
+    logits, labels = _pair(logits, labels, "binary_cross_entropy", ("logits", "labels"))
+    terms = []
+    for i, (z, y) in enumerate(zip(logits, labels)):
+        z = _one(z, "binary_cross_entropy", f"logits[{i}]")
+        y = _scalar(y, "binary_cross_entropy", f"labels[{i}]")
+        if not 0.0 <= _data(y) <= 1.0:  # written so that nan fails too
+            raise ValueError(
+                f"binary_cross_entropy: labels[{i}] must be in [0, 1], got {_describe(y)}"
+            )
+        terms.append(ops.softplus(z) - y * z)
+    return _mean(terms)
+
+
+def _shifted(zs: list[Scalar]) -> list[Scalar]:
+    # The max enters as a plain float, not a Value: it shifts every logit equally, so it
+    # changes no gradient, and as a constant it adds no path that would carry one.
+    m = max(_data(z) for z in zs)
+    return [z - m for z in zs]
+
+
+def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[int]) -> Value:
+    """Mean of logsumexp(z) - z[t] over samples (torch's cross_entropy with class indices).
+
+    `logits` holds one sequence of class scores per sample; `targets` one int per sample.
+    """
+    logits, targets = _pair(logits, targets, "cross_entropy", ("logits", "targets"))
+    terms = []
+    widths = []
+    for i, (z, t) in enumerate(zip(logits, targets)):
+        zs = _vector(z, "cross_entropy", f"logits[{i}]")
+        widths.append(len(zs))
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+            raise ValueError(
+                f"cross_entropy: targets[{i}] must be an int class index, got {_describe(t)}"
+            )
+        if not 0 <= t < len(zs):
+            raise ValueError(
+                f"cross_entropy: targets[{i}] = {t} is out of range for {len(zs)} classes"
+            )
+        shifted = _shifted(zs)
+        # exp of numbers <= 0 cannot overflow, and the largest term is exp(0) = 1, so the
+        # sum is at least 1 and its log is defined.
+        lse = ops.log(autograd.sum([ops.exp(s) for s in shifted]))
+        terms.append(lse - shifted[int(t)])
+    _same_width(widths, "cross_entropy", "logits", "classes")
+    return _mean(terms)
+
+
+def softmax(logits: Sequence[Value | float]) -> list[Value]:
+    """Softmax of one sample's logits: exp(z_i) / sum_j exp(z_j), without overflow."""
+    exps = [ops.exp(s) for s in _shifted(_vector(logits, "softmax", "logits"))]
+    total = autograd.sum(exps)
+    return [e / total for e in exps]

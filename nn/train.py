@@ -1,0 +1,262 @@
+"""The training loop: feed forward, loss, backward, step, over epochs and mini-batches.
+
+`fit` also watches gradient health, layer by layer, and says so when gradients
+vanish or explode, the two ways deep networks stop learning:
+
+- gradient norm: the L2 norm of the layer's parameter gradients, averaged over
+  the epoch's steps (before clipping);
+- weight norm: the L2 norm of the layer's parameters at the end of the epoch;
+- update ratio: |change of the weights| / |weights| per step, averaged (around
+  1e-3 is healthy; far below, the layer barely learns; far above, it thrashes);
+- dead ReLUs: the fraction of the layer's ReLU neurons that output 0 for every
+  one of up to 256 training samples at the end of the epoch (None for layers
+  without ReLU).
+
+A warning (GradientHealthWarning) fires, once per kind, when gradients vanish:
+the first layer's gradient norm is below VANISHING_RATIO times the last
+layer's, or below VANISHING_NORM while the loss is still above LOSS_FLOOR (a
+deep sigmoid net can shrink every layer's gradient alike); or when they
+explode: any layer's gradient norm is above EXPLODING_NORM. A loss or gradient that is
+nan or inf stops training before the optimizer step, so the parameters keep
+their last finite values, with a warning saying so.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from autograd import Value, no_grad
+from nn.data import batches
+from nn.modules import Module
+from nn.optim import clip_grad_norm_
+
+VANISHING_RATIO = 1e-3
+VANISHING_NORM = 1e-6
+LOSS_FLOOR = 1e-3
+EXPLODING_NORM = 1e3
+PROBE_SAMPLES = 256
+
+
+class GradientHealthWarning(RuntimeWarning):
+    """Gradients vanish or explode, or training stopped on a non-finite loss."""
+
+
+@dataclass
+class History:
+    """What `fit` measured, one entry per epoch; layer series are lists over layers."""
+
+    loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    lr: list[float] = field(default_factory=list)
+    grad_norm: list[list[float]] = field(default_factory=list)
+    weight_norm: list[list[float]] = field(default_factory=list)
+    update_ratio: list[list[float]] = field(default_factory=list)
+    dead_relu: list[list[float | None]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def layer_series(self, name: str, layer: int) -> list[Any]:
+        """One layer's values of `name` ("grad_norm", "weight_norm", ...) over the epochs."""
+        return [epoch[layer] for epoch in getattr(self, name)]
+
+
+def accuracy(preds: Sequence[Any], targets: Sequence[Any]) -> float:
+    """Fraction right: the sign of one score (labels 0/1 or -1/+1), or the argmax of several."""
+    right = 0
+    for pred, target in zip(preds, targets):
+        if isinstance(pred, (list, tuple)):
+            scores = [float(p) for p in pred]
+            right += scores.index(max(scores)) == target
+        else:
+            right += (float(pred) > 0) == (target > 0)
+    return right / len(preds)
+
+
+METRICS: dict[str, Callable[[Sequence[Any], Sequence[Any]], float]] = {"accuracy": accuracy}
+
+
+def _groups(model: Module) -> list[list[Value]]:
+    layers = getattr(model, "layers", None)
+    if isinstance(layers, list) and all(isinstance(layer, Module) for layer in layers):
+        return [layer.parameters() for layer in layers]
+    return [model.parameters()]
+
+
+def _norm(xs: Sequence[float]) -> float:
+    return math.sqrt(math.fsum(x * x for x in xs))
+
+
+def _grad(p: Value) -> float:
+    return p.grad.data if isinstance(p.grad, Value) else p.grad
+
+
+def _dead_relus(model: Module, X: Sequence[Any]) -> list[float | None]:
+    """Per layer, the fraction of ReLU neurons silent on every probe sample."""
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, list) or not all(hasattr(layer, "neurons") for layer in layers):
+        return [None] * len(_groups(model))
+    alive = [[False] * len(layer.neurons) for layer in layers]
+    with no_grad():
+        for x in X[:PROBE_SAMPLES]:
+            for k, layer in enumerate(layers):
+                x = layer(x)
+                for j, out in enumerate(x):
+                    alive[k][j] = alive[k][j] or out.data > 0
+    return [
+        alive[k].count(False) / len(alive[k]) if layer.neurons[0].activation == "relu" else None
+        for k, layer in enumerate(layers)
+    ]
+
+
+def _stop(history: History, message: str) -> None:
+    history.stopped = message
+    history.warnings.append(message)
+    warnings.warn(message, GradientHealthWarning, stacklevel=3)
+
+
+def _warn_once(history: History, kind: str, message: str) -> None:
+    if not any(w.startswith(kind) for w in history.warnings):
+        history.warnings.append(message)
+        warnings.warn(message, GradientHealthWarning, stacklevel=3)
+
+
+def _check_health(history: History, epoch: int) -> None:
+    norms = history.grad_norm[-1]
+    if len(norms) >= 2 and norms[-1] > 0 and norms[0] < VANISHING_RATIO * norms[-1]:
+        why = f"{norms[0] / norms[-1]:.1e} of the last layer's {norms[-1]:.3g}"
+    elif norms[0] < VANISHING_NORM and history.loss[-1] > LOSS_FLOOR:
+        why = f"tiny while the loss is still {history.loss[-1]:.3g}"
+    else:
+        why = ""
+    if why:
+        _warn_once(
+            history,
+            "vanishing",
+            f"vanishing gradients at epoch {epoch}: the first layer's gradient norm "
+            f"{norms[0]:.3g} is {why}; early layers barely learn (try ReLU and Kaiming "
+            "initialisation)",
+        )
+    worst = max(norms)
+    if worst > EXPLODING_NORM:
+        _warn_once(
+            history,
+            "exploding",
+            f"exploding gradients at epoch {epoch}: layer {norms.index(worst)} has gradient "
+            f"norm {worst:.3g} (> {EXPLODING_NORM:g}); try a smaller learning rate, smaller "
+            "initial weights or clip_norm=...",
+        )
+
+
+def fit(
+    model: Module,
+    X: Sequence[Any],
+    y: Sequence[Any],
+    loss: Callable[[list[Any], Sequence[Any]], Value],
+    optimizer: Any,
+    epochs: int,
+    batch_size: int | None = None,
+    scheduler: Any = None,
+    clip_norm: float | None = None,
+    metrics: Sequence[str] | dict[str, Callable] | None = None,
+    progress: bool = True,
+    callbacks: Sequence[Callable[[History], Any]] = (),
+    seed: int | None = 0,
+) -> History:
+    """Train `model` on (X, y) and return the History of every epoch.
+
+    `loss(preds, targets)` is one of `nn.losses` (or alike); `batch_size=None`
+    trains on the full batch; `scheduler.step()` runs after every epoch;
+    `clip_norm` clips the gradient norm before each step; `metrics` defaults
+    to accuracy, except for the mse loss. A callback gets the History after
+    each epoch and may return True to stop.
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"fit: X and y must be non-empty and equally long, got {len(X)}, {len(y)}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if metrics is None:
+        metrics = [] if getattr(loss, "__name__", "") == "mse" else ["accuracy"]
+    if not isinstance(metrics, dict):
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(f"fit: unknown metrics {unknown}; known: {', '.join(METRICS)}")
+        metrics = {name: METRICS[name] for name in metrics}
+    params = model.parameters()
+    groups = _groups(model)
+    history = History(metrics={name: [] for name in metrics})
+
+    bar = tqdm(range(epochs), desc="fit", disable=not progress, leave=False)
+    for epoch in bar:
+        lr = optimizer.param_groups[0]["lr"]
+        total, seen, preds_all, targets_all = 0.0, 0, [], []
+        grad_norms, ratios, steps = [0.0] * len(groups), [0.0] * len(groups), 0
+        for Xb, yb in batches(
+            X,
+            y,
+            batch_size or len(X),
+            shuffle=batch_size is not None,
+            seed=None if seed is None else seed + epoch,
+        ):
+            preds = [model(x) for x in Xb]
+            value = loss(preds, yb)
+            if not math.isfinite(value.data):
+                _stop(
+                    history,
+                    f"loss is {value.data} at epoch {epoch}; training stopped before "
+                    "the step, so the parameters keep their last finite values. Try a smaller "
+                    "learning rate, clip_norm=..., or check the data.",
+                )
+                break
+            optimizer.zero_grad()
+            value.backward()
+            norms = [_norm([_grad(p) for p in group]) for group in groups]
+            if not all(math.isfinite(n) for n in norms):
+                _stop(
+                    history,
+                    f"gradients are not finite at epoch {epoch}; training stopped "
+                    "before the step, so the parameters keep their last finite values.",
+                )
+                break
+            if clip_norm is not None:
+                clip_grad_norm_(params, clip_norm)
+            before = [[p.data for p in group] for group in groups]
+            optimizer.step()
+            for k, group in enumerate(groups):
+                change = _norm([p.data - old for p, old in zip(group, before[k])])
+                ratios[k] += change / (_norm(before[k]) or 1.0)
+                grad_norms[k] += norms[k]
+            steps += 1
+            total += value.data * len(Xb)
+            seen += len(Xb)
+            preds_all += [[v.data for v in p] if isinstance(p, list) else p.data for p in preds]
+            targets_all += yb
+        if history.stopped or not steps:
+            break
+        history.loss.append(total / seen)
+        for name, metric in metrics.items():
+            history.metrics[name].append(metric(preds_all, targets_all))
+        history.lr.append(lr)
+        history.grad_norm.append([n / steps for n in grad_norms])
+        history.update_ratio.append([r / steps for r in ratios])
+        history.weight_norm.append([_norm([p.data for p in group]) for group in groups])
+        history.dead_relu.append(_dead_relus(model, X))
+        _check_health(history, epoch)
+        if scheduler is not None:
+            scheduler.step()
+        shown = {"loss": f"{history.loss[-1]:.4f}", "lr": f"{lr:.3g}"}
+        shown.update({name: f"{series[-1]:.3f}" for name, series in history.metrics.items()})
+        bar.set_postfix(shown)
+        if any(callback(history) is True for callback in callbacks):
+            break
+    bar.close()
+    return history

@@ -7,12 +7,12 @@ enough to stay stable, crawls for thousands.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from tqdm import tqdm
 
 from autograd import grad, hessian, value_and_grad
+from demos._common import parser, pyplot, save
 
 
 def rosenbrock(x, y):
@@ -41,14 +41,10 @@ def descend(step, start, max_iters, tol, progress=None):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out"))
-    parser.add_argument("--epochs", type=int, default=100_000, help="iteration cap for each method")
-    parser.add_argument("--lr", type=float, default=1e-3, help="gradient descent's learning rate")
-    parser.add_argument("--tol", type=float, default=1e-10, help="stop when the loss is below this")
-    parser.add_argument("--seed", type=int, default=0, help="unused: the problem is deterministic")
-    parser.add_argument("--no-plot", action="store_true")
-    args = parser.parse_args(argv)
+    p = parser(__doc__, epochs=100_000)  # --epochs: the iteration cap; --seed: unused here
+    p.add_argument("--lr", type=float, default=1e-3, help="gradient descent's learning rate")
+    p.add_argument("--tol", type=float, default=1e-10, help="stop when the loss is below this")
+    args = p.parse_args(argv)
     start = (-1.2, 1.0)
 
     def gd_step(x, y):
@@ -77,11 +73,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def plot(newton_path, newton_losses, gd_path, gd_losses, out: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     xs = [-2 + 4 * i / 199 for i in range(200)]
     ys = [-3.5 + 7 * i / 199 for i in range(200)]
@@ -115,11 +107,7 @@ def plot(newton_path, newton_losses, gd_path, gd_losses, out: Path) -> Path:
     )
     right.legend()
     fig.tight_layout()
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "newton.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out, "newton.png")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,12 @@ vanish or explode, the two ways deep networks stop learning:
 
 A warning (GradientHealthWarning) fires, once per kind, when gradients vanish:
 the first layer's gradient norm is below VANISHING_RATIO times the last
-layer's, or below VANISHING_NORM while the loss is still above LOSS_FLOOR (a
-deep sigmoid net can shrink every layer's gradient alike); or when they
-explode: any layer's gradient norm is above EXPLODING_NORM. A loss or gradient that is
-nan or inf stops training before the optimizer step, so the parameters keep
-their last finite values, with a warning saying so.
+layer's (unless that one explodes), or below VANISHING_NORM while the loss is
+still above LOSS_FLOOR (a deep sigmoid net can shrink every layer's gradient
+alike); or when they explode: any layer's gradient norm is above
+EXPLODING_NORM. A loss or gradient that is nan or inf stops training before
+the optimizer step, so the parameters keep their last finite values, with a
+warning saying so.
 """
 
 from __future__ import annotations
@@ -132,7 +133,12 @@ def _warn_once(history: History, kind: str, message: str) -> None:
 
 def _check_health(history: History, epoch: int) -> None:
     norms = history.grad_norm[-1]
-    if len(norms) >= 2 and norms[-1] > 0 and norms[0] < VANISHING_RATIO * norms[-1]:
+    worst = max(norms)
+    if (
+        2 <= len(norms)
+        and 0 < norms[-1] <= EXPLODING_NORM
+        and norms[0] < VANISHING_RATIO * norms[-1]
+    ):
         why = f"{norms[0] / norms[-1]:.1e} of the last layer's {norms[-1]:.3g}"
     elif norms[0] < VANISHING_NORM and history.loss[-1] > LOSS_FLOOR:
         why = f"tiny while the loss is still {history.loss[-1]:.3g}"
@@ -146,7 +152,6 @@ def _check_health(history: History, epoch: int) -> None:
             f"{norms[0]:.3g} is {why}; early layers barely learn (try ReLU and Kaiming "
             "initialisation)",
         )
-    worst = max(norms)
     if worst > EXPLODING_NORM:
         _warn_once(
             history,

@@ -1,29 +1,107 @@
-"""Demos run in-process and return their final metrics."""
+"""Every demo runs in-process with tiny settings and writes real pictures."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from demos import moons
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_moons_demo_trains(capsys):
-    metrics = moons.main(["--epochs", "40", "--samples", "40", "--quiet"])
-    assert metrics["train_accuracy"] >= 0.9
-    assert 0 <= metrics["final_loss"] < 0.5
+def run(name, tmp_path, *args):
+    module = importlib.import_module(f"demos.{name}")
+    return module.main(["--out", str(tmp_path), *args])
+
+
+def assert_png(path):
+    data = path.read_bytes()
+    assert data.startswith(PNG) and len(data) > 5_000, path
+
+
+def assert_svg(path):
+    root = ET.fromstring(path.read_text())
+    assert root.tag.endswith("svg")
+
+
+def test_moons(tmp_path, capsys):
+    metrics = run("moons", tmp_path, "--epochs", "30", "--samples", "40")
+    assert metrics["train_accuracy"] >= 0.9 and 0 <= metrics["final_loss"] < 0.5
+    assert_png(tmp_path / "moons_boundary.png")
+    assert_png(tmp_path / "moons_curves.png")
+    assert_svg(tmp_path / "moons_neuron.svg")
+    assert "dot" in (tmp_path / "moons_neuron.svg").read_text()  # the fused neuron node
     assert "training accuracy" in capsys.readouterr().out
 
 
 @pytest.mark.slow
-def test_moons_demo_at_default_settings_reaches_full_accuracy(capsys):
-    metrics = moons.main(["--quiet"])
-    assert metrics["train_accuracy"] == 1.0
+def test_moons_at_default_settings_reaches_full_accuracy(tmp_path):
+    assert run("moons", tmp_path, "--no-plot")["train_accuracy"] == 1.0
 
 
-def test_newton_demo_converges_in_few_steps_and_plots(tmp_path, capsys):
-    from demos import newton
+def test_spirals(tmp_path):
+    metrics = run("spirals", tmp_path, "--epochs", "3", "--samples", "60")
+    assert 0 < metrics["test_accuracy"] <= 1 and 0 < metrics["train_accuracy"] <= 1
+    assert_png(tmp_path / "spirals_regions.png")
 
-    metrics = newton.main(["--epochs", "200", "--out", str(tmp_path)])
+
+def test_regression(tmp_path):
+    metrics = run("regression", tmp_path, "--epochs", "20", "--samples", "40")
+    assert metrics["test_mse"] < 0.5  # sin(x) has variance 0.5: the fit beats a constant
+    assert_png(tmp_path / "regression_fit.png")
+
+
+def test_gradients(tmp_path, capsys):
+    metrics = run("gradients", tmp_path, "--epochs", "6")
+    assert metrics["sigmoid_first_over_last"] < 1e-3 < metrics["relu_kaiming_first_over_last"]
+    assert metrics["unclipped_stopped"] and math.isfinite(metrics["clipped_final_loss"])
+    assert_png(tmp_path / "gradients_vanishing.png")
+    assert_png(tmp_path / "gradients_exploding.png")
+    assert "log scale" in (tmp_path / "gradients_heat.svg").read_text()
+    out = capsys.readouterr().out
+    assert "fit warned: vanishing gradients" in out and "exploding gradients" in out
+
+
+def test_learning_rate(tmp_path):
+    metrics = run("learning_rate", tmp_path, "--epochs", "8")
+    assert metrics["final_loss_good"] < metrics["final_loss_too_small"]
+    assert_png(tmp_path / "learning_rate.png")
+
+
+def test_minibatch(tmp_path):
+    metrics = run("minibatch", tmp_path, "--epochs", "3")
+    assert metrics["batch_4"]["final_loss"] < metrics["full_batch"]["final_loss"]
+    assert all(m["seconds"] > 0 for m in metrics.values())
+    assert_png(tmp_path / "minibatch.png")
+
+
+def test_newton(tmp_path, capsys):
+    metrics = run("newton", tmp_path, "--epochs", "200")
     assert metrics["newton_iterations"] <= 10 and metrics["newton_loss"] < 1e-10
     assert metrics["gd_iterations"] == 200 and metrics["gd_loss"] > 1e-10  # still crawling
-    png = (tmp_path / "newton.png").read_bytes()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+    assert_png(tmp_path / "newton.png")
     assert "Newton" in capsys.readouterr().out
+
+
+def test_no_plot_writes_nothing(tmp_path):
+    run("learning_rate", tmp_path, "--epochs", "2", "--no-plot")
+    assert not any(tmp_path.iterdir())
+
+
+def test_python_m_demos_lists_every_demo(capsys):
+    from demos.__main__ import main
+
+    main()
+    out = capsys.readouterr().out
+    for name in [
+        "moons",
+        "spirals",
+        "regression",
+        "gradients",
+        "learning_rate",
+        "minibatch",
+        "newton",
+    ]:
+        assert f"  {name} " in out

@@ -23,8 +23,8 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
 
 # The README's pictures, under docs/.
-figures: $(VENV)/.base dot
-	$(PY) docs/make_figures.py
+figures: $(VENV)/.demos dot
+	$(PY) -m docs.make_figures
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "cannot create a venv: install Python's venv module (apt-get install python3-venv)"; exit 1; }

@@ -1,4 +1,8 @@
-"""Regenerate the README's pictures: `make figures` (or python docs/make_figures.py [DIR])."""
+"""Regenerate the README's pictures: `make figures` (or python -m docs.make_figures [DIR]).
+
+The two graph drawings come from here; the demo pictures from running the
+moons, gradients and spirals demos at their default settings with --out DIR.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +41,14 @@ def network_svg() -> str:
 DOCS = Path(__file__).resolve().parent
 
 
-def main(out: Path = DOCS) -> list[Path]:
+def main(out: Path = DOCS, demos: bool = True) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    if demos:
+        from demos import gradients, moons, spirals
+
+        for demo in (moons, gradients, spirals):
+            demo.main(["--out", str(out)])
     for name, svg in (("neuron.svg", neuron_svg()), ("network.svg", network_svg())):
         path = out / name
         tmp = path.with_suffix(".svg.tmp")

@@ -164,7 +164,7 @@ def test_readme_figures_script_writes_both_pictures(tmp_path):
     spec = importlib.util.spec_from_file_location("make_figures", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    neuron_svg, network_svg = module.main(tmp_path)
+    neuron_svg, network_svg = module.main(tmp_path, demos=False)  # demos: tested elsewhere
     texts = svg_texts(neuron_svg.read_text())
     assert {"x1", "w1", "x1*w1", "n", "o", "tanh", "data 0.7071", "grad -1.5"} <= set(texts)
     assert "x2" in svg_texts(network_svg.read_text())

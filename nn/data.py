@@ -8,6 +8,8 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from nn.checks import boolean, finite, integer, nonnegative
+
 
 def make_moons(
     n_samples: int = 100, noise: float = 0.1, seed: int | None = 0
@@ -18,15 +20,11 @@ def make_moons(
     (label 1) is shifted right and down; `noise` is the standard deviation of
     Gaussian noise added to each coordinate.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"make_moons: n_samples must be an int, got {type(n_samples).__name__}")
-    if n_samples < 2:
-        raise ValueError(f"make_moons: n_samples must be at least 2, got {n_samples!r}")
+    n_samples = integer(n_samples, "make_moons: n_samples", 2)
     if not isinstance(noise, numbers.Real):
         raise TypeError(f"make_moons: noise must be a real number, got {type(noise).__name__}")
     if not noise >= 0:
         raise ValueError(f"make_moons: noise must be >= 0, got {noise!r}")
-    n_samples = int(n_samples)
     rng = random.Random(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
@@ -49,37 +47,10 @@ def make_moons(
 Dataset = tuple[list[list[float]], list[int]]
 
 
-def _check_int(value: Any, name: str, where: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{where}: {name} must be at least {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_real(value: Any, name: str, where: str, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{where}: {name} must be a real number, got {type(value).__name__} {value!r}"
-        )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {name} must be finite, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{where}: {name} must be >= {minimum}, got {value!r}")
-    return value
-
-
 def _check_seed(seed: Any, where: str) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise TypeError(f"{where}: seed must be an int or None, got {type(seed).__name__}")
     return None if seed is None else int(seed)
-
-
-def _check_bool(value: Any, name: str, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{where}: {name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
 
 
 def _check_xy(X: Any, y: Any, where: str) -> int:
@@ -112,9 +83,9 @@ def make_circles(
 ) -> Dataset:
     """A large circle (label 0, radius 1) around a small one (label 1, radius `factor`)."""
     where = "make_circles"
-    n_samples = _check_int(n_samples, "n_samples", where, 2)
-    noise = _check_real(noise, "noise", where, 0.0)
-    factor = _check_real(factor, "factor", where)
+    n_samples = integer(n_samples, f"{where}: n_samples", 2)
+    noise = nonnegative(noise, f"{where}: noise")
+    factor = finite(factor, f"{where}: factor")
     # factor == 1 would put both classes on the same circle (sklearn refuses it too).
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"{where}: factor must be in [0, 1), got {factor!r}")
@@ -141,13 +112,13 @@ def make_spirals(
     deviation of Gaussian noise on the angle. Class sizes differ by at most one.
     """
     where = "make_spirals"
-    n_samples = _check_int(n_samples, "n_samples", where, 1)
-    n_classes = _check_int(n_classes, "n_classes", where, 1)
+    n_samples = integer(n_samples, f"{where}: n_samples", 1)
+    n_classes = integer(n_classes, f"{where}: n_classes", 1)
     if n_samples < n_classes:
         raise ValueError(
             f"{where}: n_samples must be at least n_classes ({n_classes}), got {n_samples}"
         )
-    noise = _check_real(noise, "noise", where, 0.0)
+    noise = nonnegative(noise, f"{where}: noise")
     rng = random.Random(_check_seed(seed, where))
     X: list[list[float]] = []
     y: list[int] = []
@@ -167,8 +138,8 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -> 
     noise some points cross an axis: `noise` sets how much the classes overlap.
     """
     where = "make_xor"
-    n_samples = _check_int(n_samples, "n_samples", where, 2)
-    noise = _check_real(noise, "noise", where, 0.0)
+    n_samples = integer(n_samples, f"{where}: n_samples", 2)
+    noise = nonnegative(noise, f"{where}: noise")
     rng = random.Random(_check_seed(seed, where))
     # Going round the square alternates the labels, so the classes stay balanced.
     corners = ((1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (-1.0, 1.0))
@@ -194,15 +165,15 @@ def make_blobs(
     feature) or a list of center coordinates, each of length `n_features`.
     """
     where = "make_blobs"
-    n_samples = _check_int(n_samples, "n_samples", where, 1)
-    n_features = _check_int(n_features, "n_features", where, 1)
-    cluster_std = _check_real(cluster_std, "cluster_std", where, 0.0)
+    n_samples = integer(n_samples, f"{where}: n_samples", 1)
+    n_features = integer(n_features, f"{where}: n_features", 1)
+    cluster_std = nonnegative(cluster_std, f"{where}: cluster_std")
     seed = _check_seed(seed, where)
     fixed: list[list[float]] | None = None
     if isinstance(centers, bool):
         raise TypeError(f"{where}: centers must be an int or a list of points, got bool")
     if isinstance(centers, numbers.Integral):
-        n_centers = _check_int(centers, "centers", where, 1)
+        n_centers = integer(centers, f"{where}: centers", 1)
     elif isinstance(centers, Sequence) and not isinstance(centers, (str, bytes)):
         if not centers:
             raise ValueError(f"{where}: centers must not be empty")
@@ -218,7 +189,7 @@ def make_blobs(
                     f"{where}: centers[{i}] has {len(center)} coordinates, "
                     f"n_features is {n_features}"
                 )
-            fixed.append([_check_real(c, f"centers[{i}]", where) for c in center])
+            fixed.append([finite(c, f"{where}: centers[{i}]") for c in center])
         n_centers = len(fixed)
     else:
         raise TypeError(
@@ -256,7 +227,7 @@ def train_test_split(
     """
     where = "train_test_split"
     n = _check_xy(X, y, where)
-    shuffle = _check_bool(shuffle, "shuffle", where)
+    shuffle = boolean(shuffle, f"{where}: shuffle")
     seed = _check_seed(seed, where)
     if n < 2:
         raise ValueError(f"{where}: need at least 2 samples to split, got {n}")
@@ -308,10 +279,10 @@ def batches(
     """
     where = "batches"
     n = _check_xy(X, y, where)
-    batch_size = _check_int(batch_size, "batch_size", where, 1)
-    shuffle = _check_bool(shuffle, "shuffle", where)
+    batch_size = integer(batch_size, f"{where}: batch_size", 1)
+    shuffle = boolean(shuffle, f"{where}: shuffle")
     seed = _check_seed(seed, where)
-    drop_last = _check_bool(drop_last, "drop_last", where)
+    drop_last = boolean(drop_last, f"{where}: drop_last")
     order = list(range(n))
     if shuffle:
         random.Random(seed).shuffle(order)

@@ -12,12 +12,12 @@ or from the `random` module when it is None, so `random.seed(...)` reproduces th
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from autograd import Value
+from nn.checks import choice, finite, nonnegative
 
 T = TypeVar("T")
 
@@ -54,38 +54,12 @@ def _neurons(layer: Any, where: str) -> list[Any]:
     return neurons
 
 
-def _real(value: Any, name: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{where}: {name} must be a real number, got {type(value).__name__} {value!r}"
-        )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {name} must be finite, got {value!r}")
-    return value
-
-
-def _nonnegative(value: Any, name: str, where: str) -> float:
-    value = _real(value, name, where)
-    if value < 0:
-        raise ValueError(f"{where}: {name} must be >= 0, got {value!r}")
-    return value
-
-
 def _sampler(rng: Any, where: str) -> Any:
     if rng is None:
         return random
     if not isinstance(rng, random.Random):
         raise TypeError(f"{where}: rng must be a random.Random or None, got {type(rng).__name__}")
     return rng
-
-
-def _choice(value: Any, name: str, choices: tuple[str, ...], where: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__} {value!r}")
-    if value not in choices:
-        raise ValueError(f"{where}: unknown {name} {value!r}; choose one of {', '.join(choices)}")
-    return value
 
 
 def _fill(neurons: list[Any], draw: Callable[[int, int], float]) -> None:
@@ -103,7 +77,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     `param` is leaky_relu's negative slope (default 0.01); other nonlinearities ignore it.
     """
     where = "calculate_gain"
-    _choice(nonlinearity, "nonlinearity", NONLINEARITIES, where)
+    choice(nonlinearity, f"{where}: nonlinearity", NONLINEARITIES)
     if nonlinearity in ("linear", "sigmoid"):
         return 1.0
     if nonlinearity == "tanh":
@@ -112,14 +86,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0)
     if nonlinearity == "selu":
         return 3.0 / 4.0
-    slope = 0.01 if param is None else _real(param, "param (negative slope)", where)
+    slope = 0.01 if param is None else finite(param, f"{where}: param (negative slope)")
     return math.sqrt(2.0 / (1.0 + slope**2))
 
 
 def uniform_(layer: T, a: float = 0.0, b: float = 1.0, rng: random.Random | None = None) -> T:
     """Weights from U(a, b)."""
     where = "uniform_"
-    a, b = _real(a, "a", where), _real(b, "b", where)
+    a, b = finite(a, f"{where}: a"), finite(b, f"{where}: b")
     if a > b:
         raise ValueError(f"uniform_: need a <= b, got a={a!r} > b={b!r}")
     neurons, sample = _neurons(layer, where), _sampler(rng, where)
@@ -130,7 +104,7 @@ def uniform_(layer: T, a: float = 0.0, b: float = 1.0, rng: random.Random | None
 def normal_(layer: T, mean: float = 0.0, std: float = 1.0, rng: random.Random | None = None) -> T:
     """Weights from N(mean, std^2)."""
     where = "normal_"
-    mean, std = _real(mean, "mean", where), _nonnegative(std, "std", where)
+    mean, std = finite(mean, f"{where}: mean"), nonnegative(std, f"{where}: std")
     neurons, sample = _neurons(layer, where), _sampler(rng, where)
     _fill(neurons, lambda fan_in, fan_out: sample.gauss(mean, std))
     return layer
@@ -138,7 +112,7 @@ def normal_(layer: T, mean: float = 0.0, std: float = 1.0, rng: random.Random | 
 
 def constant_(layer: T, value: float) -> T:
     """Every weight set to `value`."""
-    value = _real(value, "value", "constant_")
+    value = finite(value, "constant_: value")
     _fill(_neurons(layer, "constant_"), lambda fan_in, fan_out: value)
     return layer
 
@@ -146,7 +120,7 @@ def constant_(layer: T, value: float) -> T:
 def xavier_uniform_(layer: T, gain: float = 1.0, rng: random.Random | None = None) -> T:
     """Glorot: weights from U(-bound, bound), bound = gain * sqrt(6 / (fan_in + fan_out))."""
     where = "xavier_uniform_"
-    gain = _nonnegative(gain, "gain", where)
+    gain = nonnegative(gain, f"{where}: gain")
     neurons, sample = _neurons(layer, where), _sampler(rng, where)
 
     def draw(fan_in: int, fan_out: int) -> float:
@@ -161,7 +135,7 @@ def xavier_uniform_(layer: T, gain: float = 1.0, rng: random.Random | None = Non
 def xavier_normal_(layer: T, gain: float = 1.0, rng: random.Random | None = None) -> T:
     """Glorot: weights from N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
     where = "xavier_normal_"
-    gain = _nonnegative(gain, "gain", where)
+    gain = nonnegative(gain, f"{where}: gain")
     neurons, sample = _neurons(layer, where), _sampler(rng, where)
 
     def draw(fan_in: int, fan_out: int) -> float:
@@ -173,9 +147,9 @@ def xavier_normal_(layer: T, gain: float = 1.0, rng: random.Random | None = None
 
 def _kaiming_std(a: Any, mode: Any, nonlinearity: Any, where: str) -> Callable[[int, int], float]:
     """fan_in, fan_out -> gain / sqrt(fan), with every argument checked first."""
-    a = _real(a, "a", where)
-    _choice(mode, "mode", MODES, where)
-    _choice(nonlinearity, "nonlinearity", NONLINEARITIES, where)
+    a = finite(a, f"{where}: a")
+    choice(mode, f"{where}: mode", MODES)
+    choice(nonlinearity, f"{where}: nonlinearity", NONLINEARITIES)
     gain = calculate_gain(nonlinearity, a)
     return lambda fan_in, fan_out: gain / math.sqrt(fan_in if mode == "fan_in" else fan_out)
 
@@ -225,8 +199,8 @@ def initialise(layer: T, scheme: str, activation: str, rng: random.Random | None
     relu gets sqrt(2), tanh 5/3, sigmoid and linear 1. All but default zero the biases.
     """
     where = "initialise"
-    _choice(scheme, "scheme", SCHEMES, where)
-    _choice(activation, "activation", ACTIVATIONS, where)
+    choice(scheme, f"{where}: scheme", SCHEMES)
+    choice(activation, f"{where}: activation", ACTIVATIONS)
     neurons, sample = _neurons(layer, where), _sampler(rng, where)
     for i, neuron in enumerate(neurons):
         if not isinstance(neuron.b, Value):

@@ -14,25 +14,12 @@ from typing import Any
 
 import autograd
 from autograd import Value, ops
+from nn.checks import data_of, describe, scalar
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "mse", "softmax"]
 
 Scalar = Value | float
 Entry = Value | float | Sequence[Value | float]
-
-
-def _describe(x: Any) -> str:
-    return f"{type(x).__name__} {x!r:.60}"
-
-
-def _scalar(x: Any, fn: str, where: str) -> Scalar:
-    """`x` as a Value (kept, with its graph) or a float; TypeError for anything else."""
-    if isinstance(x, Value):
-        return x
-    # bool is an int to Python, but a True where a score belongs is a bug, not a 1.0
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{fn}: {where} must be a number or a Value, got {_describe(x)}")
 
 
 def _is_scalar(x: Any) -> bool:
@@ -43,7 +30,7 @@ def _batch(xs: Any, fn: str, what: str) -> list:
     """The samples of a batch as a list; an empty batch has no mean."""
     if isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable) or _is_scalar(xs):
         raise TypeError(
-            f"{fn}: {what} must be a sequence with one entry per sample, got {_describe(xs)}"
+            f"{fn}: {what} must be a sequence with one entry per sample, got {describe(xs)}"
         )
     xs = list(xs)
     if not xs:
@@ -61,10 +48,8 @@ def _pair(a: Any, b: Any, fn: str, names: tuple[str, str]) -> tuple[list, list]:
 def _vector(x: Any, fn: str, where: str) -> list[Scalar]:
     """One sample's entries (a non-empty sequence of numbers or Values) as a list."""
     if isinstance(x, (str, bytes)) or not isinstance(x, Iterable) or _is_scalar(x):
-        raise TypeError(
-            f"{fn}: {where} must be a sequence of numbers or Values, got {_describe(x)}"
-        )
-    entries = [_scalar(v, fn, f"{where}[{j}]") for j, v in enumerate(x)]
+        raise TypeError(f"{fn}: {where} must be a sequence of numbers or Values, got {describe(x)}")
+    entries = [scalar(v, f"{fn}: {where}[{j}]") for j, v in enumerate(x)]
     if not entries:
         raise ValueError(f"{fn}: {where} is empty")
     return entries
@@ -72,7 +57,7 @@ def _vector(x: Any, fn: str, where: str) -> list[Scalar]:
 
 def _entries(x: Any, fn: str, where: str) -> list[Scalar]:
     """A sample that is one number/Value or a sequence of them, as a list."""
-    return [_scalar(x, fn, where)] if _is_scalar(x) else _vector(x, fn, where)
+    return [scalar(x, f"{fn}: {where}")] if _is_scalar(x) else _vector(x, fn, where)
 
 
 def _one(x: Any, fn: str, where: str) -> Scalar:
@@ -91,10 +76,6 @@ def _same_width(widths: list[int], fn: str, what: str, unit: str) -> None:
 
 def _mean(terms: list[Scalar]) -> Value:
     return autograd.sum(terms) / len(terms)
-
-
-def _data(x: Scalar) -> float:
-    return x.data if isinstance(x, Value) else x
 
 
 def mse(preds: Sequence[Entry], targets: Sequence[Entry]) -> Value:
@@ -126,9 +107,9 @@ def hinge(scores: Sequence[Entry], labels: Sequence[Value | float]) -> Value:
     terms = []
     for i, (s, y) in enumerate(zip(scores, labels)):
         s = _one(s, "hinge", f"scores[{i}]")
-        y = _scalar(y, "hinge", f"labels[{i}]")
-        if _data(y) not in (-1.0, 1.0):
-            raise ValueError(f"hinge: labels[{i}] must be -1 or +1, got {_describe(y)}")
+        y = scalar(y, f"hinge: labels[{i}]")
+        if data_of(y) not in (-1.0, 1.0):
+            raise ValueError(f"hinge: labels[{i}] must be -1 or +1, got {describe(y)}")
         terms.append(ops.relu(1.0 - y * s))
     return _mean(terms)
 
@@ -143,10 +124,10 @@ def binary_cross_entropy(logits: Sequence[Entry], labels: Sequence[Value | float
     terms = []
     for i, (z, y) in enumerate(zip(logits, labels)):
         z = _one(z, "binary_cross_entropy", f"logits[{i}]")
-        y = _scalar(y, "binary_cross_entropy", f"labels[{i}]")
-        if not 0.0 <= _data(y) <= 1.0:  # written so that nan fails too
+        y = scalar(y, f"binary_cross_entropy: labels[{i}]")
+        if not 0.0 <= data_of(y) <= 1.0:  # written so that nan fails too
             raise ValueError(
-                f"binary_cross_entropy: labels[{i}] must be in [0, 1], got {_describe(y)}"
+                f"binary_cross_entropy: labels[{i}] must be in [0, 1], got {describe(y)}"
             )
         terms.append(ops.softplus(z) - y * z)
     return _mean(terms)
@@ -155,7 +136,7 @@ def binary_cross_entropy(logits: Sequence[Entry], labels: Sequence[Value | float
 def _shifted(zs: list[Scalar]) -> list[Scalar]:
     # The max enters as a plain float, not a Value: it shifts every logit equally, so it
     # changes no gradient, and as a constant it adds no path that would carry one.
-    m = max(_data(z) for z in zs)
+    m = max(data_of(z) for z in zs)
     return [z - m for z in zs]
 
 
@@ -172,7 +153,7 @@ def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[i
         widths.append(len(zs))
         if isinstance(t, bool) or not isinstance(t, numbers.Integral):
             raise ValueError(
-                f"cross_entropy: targets[{i}] must be an int class index, got {_describe(t)}"
+                f"cross_entropy: targets[{i}] must be an int class index, got {describe(t)}"
             )
         if not 0 <= t < len(zs):
             raise ValueError(

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
+from nn.checks import choice, integer
 from nn.files import dump_model, read_model
 from nn.init import ACTIVATIONS, SCHEMES, initialise
 
@@ -107,20 +108,6 @@ def _named(attr: Any, name: str) -> Iterator[tuple[str, Value]]:
             yield from _named(item, f"{name}.{key}")
 
 
-def _check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
-    return activation
-
-
-def _check_size(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n
-
-
 class Neuron(Module):
     """activation(w . x + b).
 
@@ -130,8 +117,10 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str = "relu", rng: random.Random | None = None):
-        _check_size(nin, "Neuron: nin")
-        self.activation = _check_activation(activation)
+        # Sizes must be true ints (not numpy's) and a non-str activation is a ValueError,
+        # as they have always been here; nn.init is stricter about the activation's type.
+        integer(nin, "Neuron: nin", kind=int)
+        self.activation = choice(activation, "activation", ACTIVATIONS, str_only=False)
         self.w = [Value(0.0, f"w{i}") for i in range(nin)]
         self.b = Value(0.0, "b")
         initialise(self, "default", activation, rng)
@@ -154,7 +143,7 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", rng: random.Random | None = None
     ):
-        _check_size(nout, "Layer: nout")
+        integer(nout, "Layer: nout", kind=int)
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
     def forward(self, x: Input) -> list[Value]:
@@ -187,12 +176,11 @@ class MLP(Module):
         rng: random.Random | None = None,
         init: str = "default",
     ):
-        _check_size(nin, "MLP: nin")
+        integer(nin, "MLP: nin", kind=int)
         if not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        _check_activation(activation)
-        if init not in SCHEMES:
-            raise ValueError(f"MLP: init must be one of {', '.join(SCHEMES)}; got {init!r}")
+        choice(activation, "activation", ACTIVATIONS, str_only=False)
+        choice(init, "MLP: init", SCHEMES, str_only=False)
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", rng)

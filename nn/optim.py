@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd import Value
+from nn.checks import boolean, data_of, describe, integer, real, scalar
 
 __all__ = [
     "SGD",
@@ -37,19 +37,8 @@ __all__ = [
 # ---- validation helpers ------------------------------------------------------------
 
 
-def _describe(x: Any) -> str:
-    return f"{type(x).__name__} {x!r:.60}"
-
-
-def _real(x: Any, where: str) -> float:
-    # bool is an int to Python, but lr=True is a bug, not a 1.0
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"{where} must be a real number, got {_describe(x)}")
-
-
 def _at_least_zero(x: Any, where: str, what: str) -> float:
-    x = _real(x, f"{where}: {what}")
+    x = real(x, f"{where}: {what}")
     if not x >= 0.0:  # written so that nan fails too
         raise ValueError(f"{where}: invalid {what} {x!r}, must be >= 0")
     return x
@@ -62,22 +51,9 @@ def _finite_at_least_zero(x: Any, where: str, what: str) -> float:
     return x
 
 
-def _positive_int(x: Any, where: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise TypeError(f"{where} must be an int, got {_describe(x)}")
-    if x < 1:
-        raise ValueError(f"{where} must be at least 1, got {x!r}")
-    return int(x)
-
-
 def _grad(p: Value, where: str) -> float:
     """A parameter's gradient as a float; a Value gradient (create_graph) is read as its data."""
-    g = p.grad
-    if isinstance(g, Value):
-        return g.data
-    if isinstance(g, numbers.Real) and not isinstance(g, bool):
-        return float(g)
-    raise TypeError(f"{where}: .grad must be a number or a Value, got {_describe(g)}")
+    return data_of(scalar(p.grad, f"{where}: .grad"))
 
 
 def _plain(x: Any) -> Any:
@@ -122,7 +98,7 @@ class Optimizer:
             params, Iterable
         ):
             raise TypeError(
-                f"{name}: params must be an iterable of Values or of dicts, got {_describe(params)}"
+                f"{name}: params must be an iterable of Values or of dicts, got {describe(params)}"
             )
         groups = list(params)
         if not groups:
@@ -136,7 +112,7 @@ class Optimizer:
         """Add a group of parameters; hyperparameters it does not set come from the defaults."""
         name = type(self).__name__
         if not isinstance(param_group, dict):
-            raise TypeError(f"{name}: a param group must be a dict, got {_describe(param_group)}")
+            raise TypeError(f"{name}: a param group must be a dict, got {describe(param_group)}")
         if "params" not in param_group:
             raise ValueError(f"{name}: a param group needs a 'params' entry")
         params = param_group["params"]
@@ -145,14 +121,14 @@ class Optimizer:
         elif isinstance(params, (set, frozenset, dict, str)) or not isinstance(params, Iterable):
             raise TypeError(
                 f"{name}: a group's params must be a Value or a sequence of Values, "
-                f"got {_describe(params)}"
+                f"got {describe(params)}"
             )
         params = list(params)
         where = f"{name}: param group {len(self.param_groups)}"
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         for i, p in enumerate(params):
             if not isinstance(p, Value):
-                raise TypeError(f"{where}: parameter {i} must be a Value, got {_describe(p)}")
+                raise TypeError(f"{where}: parameter {i} must be a Value, got {describe(p)}")
             if p.parents:  # its data is recomputed from its inputs: updating it means nothing
                 raise ValueError(f"{where}: parameter {i} is not a leaf ({p.op!r} of other Values)")
             if id(p) in seen:
@@ -209,7 +185,7 @@ class Optimizer:
         """
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
-            raise TypeError(f"{where}: expected a dict, got {_describe(state_dict)}")
+            raise TypeError(f"{where}: expected a dict, got {describe(state_dict)}")
         keys = set(state_dict)
         if keys != {"state", "param_groups"}:
             raise ValueError(
@@ -218,7 +194,7 @@ class Optimizer:
             )
         saved_groups = state_dict["param_groups"]
         if not isinstance(saved_groups, list) or len(saved_groups) != len(self.param_groups):
-            count = len(saved_groups) if isinstance(saved_groups, list) else _describe(saved_groups)
+            count = len(saved_groups) if isinstance(saved_groups, list) else describe(saved_groups)
             raise ValueError(
                 f"{where}: the optimizer has {len(self.param_groups)} param groups, "
                 f"the state dict {count}"
@@ -228,7 +204,7 @@ class Optimizer:
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             at = f"{where}: param_groups[{i}]"
             if not isinstance(saved, dict):
-                raise ValueError(f"{at} must be a dict, got {_describe(saved)}")
+                raise ValueError(f"{at} must be a dict, got {describe(saved)}")
             ids = saved.get("params")
             if not isinstance(ids, list) or any(_index(k) is None or k != _index(k) for k in ids):
                 raise ValueError(f"{at}['params'] must be a list of int indices, got {ids!r:.60}")
@@ -251,7 +227,7 @@ class Optimizer:
             new_groups.append(hyper)
         saved_state = state_dict["state"]
         if not isinstance(saved_state, dict):
-            raise ValueError(f"{where}: 'state' must be a dict, got {_describe(saved_state)}")
+            raise ValueError(f"{where}: 'state' must be a dict, got {describe(saved_state)}")
         new_state = {}
         for key, entry in saved_state.items():
             k = _index(key)
@@ -261,7 +237,7 @@ class Optimizer:
                 raise ValueError(f"{where}: state for parameter index {k} appears twice")
             at = f"{where}: state[{key!r}]"
             if not isinstance(entry, dict):
-                raise ValueError(f"{at} must be a dict, got {_describe(entry)}")
+                raise ValueError(f"{at} must be a dict, got {describe(entry)}")
             try:
                 new_state[params[k]] = self._check_state(dict(entry), at)
             except TypeError as error:
@@ -333,10 +309,9 @@ class SGD(Optimizer):
     def _check_group(self, group: dict[str, Any], where: str) -> dict[str, Any]:
         group["lr"] = _at_least_zero(group["lr"], where, "learning rate (lr)")
         group["momentum"] = _at_least_zero(group["momentum"], where, "momentum")
-        group["dampening"] = _real(group["dampening"], f"{where}: dampening")
+        group["dampening"] = real(group["dampening"], f"{where}: dampening")
         group["weight_decay"] = _at_least_zero(group["weight_decay"], where, "weight_decay")
-        if not isinstance(group["nesterov"], bool):
-            raise TypeError(f"{where}: nesterov must be a bool, got {_describe(group['nesterov'])}")
+        boolean(group["nesterov"], f"{where}: nesterov")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"{where}: Nesterov momentum requires a momentum and zero dampening, "
@@ -346,7 +321,7 @@ class SGD(Optimizer):
 
     def _check_state(self, entry: dict[str, Any], where: str) -> dict[str, Any]:
         _check_keys(entry, {"momentum_buffer"}, {"momentum_buffer"}, where)
-        entry["momentum_buffer"] = _real(entry["momentum_buffer"], f"{where}['momentum_buffer']")
+        entry["momentum_buffer"] = real(entry["momentum_buffer"], f"{where}['momentum_buffer']")
         return entry
 
     def _update(self, p: Value, g: float, group: dict[str, Any], state: dict[str, Any]) -> None:
@@ -394,21 +369,17 @@ class Adam(Optimizer):
         group["eps"] = _at_least_zero(group["eps"], where, "epsilon value (eps)")
         betas = group["betas"]
         if isinstance(betas, (str, bytes)) or not isinstance(betas, Iterable):
-            raise TypeError(f"{where}: betas must be a pair of numbers, got {_describe(betas)}")
+            raise TypeError(f"{where}: betas must be a pair of numbers, got {describe(betas)}")
         betas = tuple(betas)
         if len(betas) != 2:
             raise ValueError(f"{where}: betas must be a pair of numbers, got {betas!r}")
         for i, beta in enumerate(betas):
-            beta = _real(beta, f"{where}: betas[{i}]")
+            beta = real(beta, f"{where}: betas[{i}]")
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{where}: invalid beta parameter at index {i}: {beta!r}")
         group["betas"] = (float(betas[0]), float(betas[1]))
         group["weight_decay"] = _at_least_zero(group["weight_decay"], where, "weight_decay")
-        if not isinstance(group["decoupled_weight_decay"], bool):
-            raise TypeError(
-                f"{where}: decoupled_weight_decay must be a bool, "
-                f"got {_describe(group['decoupled_weight_decay'])}"
-            )
+        boolean(group["decoupled_weight_decay"], f"{where}: decoupled_weight_decay")
         return group
 
     def _check_state(self, entry: dict[str, Any], where: str) -> dict[str, Any]:
@@ -419,9 +390,9 @@ class Adam(Optimizer):
         if isinstance(step, float) and step.is_integer():
             step = int(step)
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise ValueError(f"{where}['step'] must be an int >= 0, got {_describe(step)}")
+            raise ValueError(f"{where}['step'] must be an int >= 0, got {describe(step)}")
         entry["step"] = step
-        entry["exp_avg"] = _real(entry["exp_avg"], f"{where}['exp_avg']")
+        entry["exp_avg"] = real(entry["exp_avg"], f"{where}['exp_avg']")
         entry["exp_avg_sq"] = _at_least_zero(entry["exp_avg_sq"], f"{where}['exp_avg_sq']", "value")
         return entry
 
@@ -481,7 +452,7 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
-                f"{type(self).__name__}: expected an Optimizer, got {_describe(optimizer)}"
+                f"{type(self).__name__}: expected an Optimizer, got {describe(optimizer)}"
             )
         self.optimizer = optimizer
         self.base_lrs = [group["lr"] for group in optimizer.param_groups]
@@ -521,7 +492,7 @@ class LRScheduler:
         """Restore what `state_dict()` saved; a ValueError naming the problem changes nothing."""
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
-            raise TypeError(f"{where}: expected a dict, got {_describe(state_dict)}")
+            raise TypeError(f"{where}: expected a dict, got {describe(state_dict)}")
         expected = {"base_lrs", "last_epoch", "_last_lr", *self._hyper}
         if set(state_dict) != expected:
             raise ValueError(
@@ -539,9 +510,7 @@ class LRScheduler:
                 raise ValueError(str(error)) from None
         last_epoch = state_dict["last_epoch"]
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < 0:
-            raise ValueError(
-                f"{where}: last_epoch must be an int >= 0, got {_describe(last_epoch)}"
-            )
+            raise ValueError(f"{where}: last_epoch must be an int >= 0, got {describe(last_epoch)}")
         try:
             hyper = self._check_hyper({k: state_dict[k] for k in self._hyper}, where)
         except TypeError as error:
@@ -571,7 +540,7 @@ class StepLR(LRScheduler):
 
     def _check_hyper(self, hyper: dict[str, Any], where: str) -> dict[str, Any]:
         return {
-            "step_size": _positive_int(hyper["step_size"], f"{where}: step_size"),
+            "step_size": integer(hyper["step_size"], f"{where}: step_size"),
             "gamma": _finite_at_least_zero(hyper["gamma"], where, "gamma"),
         }
 
@@ -616,7 +585,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def _check_hyper(self, hyper: dict[str, Any], where: str) -> dict[str, Any]:
         return {
-            "T_max": _positive_int(hyper["T_max"], f"{where}: T_max"),
+            "T_max": integer(hyper["T_max"], f"{where}: T_max"),
             "eta_min": _finite_at_least_zero(hyper["eta_min"], where, "eta_min"),
         }
 
@@ -645,12 +614,12 @@ def _params(params: Value | Iterable[Value], where: str) -> list[Value]:
         return [params]
     if isinstance(params, (str, bytes, dict)) or not isinstance(params, Iterable):
         raise TypeError(
-            f"{where}: params must be a Value or an iterable of Values, got {_describe(params)}"
+            f"{where}: params must be a Value or an iterable of Values, got {describe(params)}"
         )
     params = list(params)
     for i, p in enumerate(params):
         if not isinstance(p, Value):
-            raise TypeError(f"{where}: parameter {i} must be a Value, got {_describe(p)}")
+            raise TypeError(f"{where}: parameter {i} must be a Value, got {describe(p)}")
     return params
 
 
@@ -689,7 +658,7 @@ def clip_grad_norm_(
     where = "clip_grad_norm_"
     params = _params(params, where)
     max_norm = _at_least_zero(max_norm, where, "max_norm")
-    p = _real(norm_type, f"{where}: norm_type")
+    p = real(norm_type, f"{where}: norm_type")
     if not p > 0:
         raise ValueError(f"{where}: norm_type must be > 0 or math.inf, got {norm_type!r}")
     grads = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]

@@ -33,6 +33,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from autograd import Value, no_grad
+from nn.checks import data_of
 from nn.data import batches
 from nn.modules import Module
 from nn.optim import clip_grad_norm_
@@ -95,10 +96,6 @@ def _groups(model: Module) -> list[list[Value]]:
 
 def _norm(xs: Sequence[float]) -> float:
     return math.sqrt(math.fsum(x * x for x in xs))
-
-
-def _grad(p: Value) -> float:
-    return p.grad.data if isinstance(p.grad, Value) else p.grad
 
 
 def _dead_relus(model: Module, X: Sequence[Any]) -> list[float | None]:
@@ -224,7 +221,7 @@ def fit(
                 break
             optimizer.zero_grad()
             value.backward()
-            norms = [_norm([_grad(p) for p in group]) for group in groups]
+            norms = [_norm([data_of(p.grad) for p in group]) for group in groups]
             if not all(math.isfinite(n) for n in norms):
                 _stop(
                     history,

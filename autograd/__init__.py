@@ -6,12 +6,23 @@ from autograd.engine import (
     Value,
     dot,
     is_grad_enabled,
+    logsumexp,
     no_grad,
     sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
 from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autograd.ops import primitive
 from autograd.viz import draw, to_svg
+
+
+def __getattr__(name: str):
+    # autograd.compile needs numpy: imported on first use, so `import autograd` does not.
+    if name == "compile":
+        from autograd.compiler import compile  # noqa: A004 - autograd.compile, as torch.compile
+
+        return compile
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 
 __all__ = [
     "GradcheckError",
@@ -25,6 +36,7 @@ __all__ = [
     "hvp",
     "is_grad_enabled",
     "jacobian",
+    "logsumexp",
     "no_grad",
     "ops",
     "primitive",

@@ -355,6 +355,16 @@ def dot(
     return _result(data + bias.data, (*ws, *xs, bias), "dot", _d_dot, len(ws))
 
 
+def logsumexp(values: Iterable[Value | Number]) -> Value:
+    """One node for log(sum(exp(v) for v in values)), computed without overflow."""
+    parents = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    if not parents:
+        raise ValueError("logsumexp: needs at least one value")
+    top = max(p.data for p in parents)  # shift by the largest, so exp cannot overflow
+    data = top + math.log(builtins.sum([math.exp(p.data - top) for p in parents]))
+    return _result(data, parents, "logsumexp", _d_logsumexp)
+
+
 def _topological_order(root: Value) -> list[Value]:
     """The non-leaf nodes behind `root`, each after all of its parents.
 
@@ -466,6 +476,14 @@ def _d_sum(ctx, out, *xs):
 def _d_dot(n, out, *args):  # args = weights, inputs[, bias]
     ws, xs = args[:n], args[n : 2 * n]
     return xs + ws + (1.0,) * (len(args) - 2 * n)
+
+
+def _d_logsumexp(ctx, out, *xs):  # d/dx_i = softmax(x)_i = exp(x_i - out)
+    return tuple(_exp(x - out) for x in xs)
+
+
+def _exp(x):
+    return x.exp() if isinstance(x, Value) else math.exp(x)
 
 
 def _log(x):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.engine import Value, _real, _result
@@ -48,10 +48,19 @@ class Primitive:
     input; written with operators and `autograd.ops`, higher orders follow.
     """
 
-    def __init__(self, fn: Callable[..., float], partials: tuple[Callable, ...], name: str):
+    def __init__(
+        self,
+        fn: Callable[..., float],
+        partials: tuple[Callable, ...],
+        name: str,
+        numpy_fn: Callable | None = None,
+        numpy_partials: Sequence[Callable] | None = None,
+    ):
         self.fn = fn
         self.partials = partials
         self.name = name
+        self.numpy_fn = numpy_fn  # the same op on numpy arrays, for autograd.compile
+        self.numpy_partials = numpy_partials
         self.__doc__ = fn.__doc__
 
     def __call__(self, *inputs: Real) -> Real:
@@ -77,17 +86,33 @@ def _d_primitive(op: Primitive, out: Real, *xs: Real) -> tuple:
     return tuple(partial(*xs) for partial in op.partials)
 
 
-def primitive(fn: Callable[..., float], *partials: Callable, name: str | None = None) -> Primitive:
-    """Make an op from `fn` (floats to a float) and its partial derivatives, one per input."""
+def primitive(
+    fn: Callable[..., float],
+    *partials: Callable,
+    name: str | None = None,
+    numpy_fn: Callable | None = None,
+    numpy_partials: Sequence[Callable] | None = None,
+) -> Primitive:
+    """Make an op from `fn` (floats to a float) and its partial derivatives, one per input.
+
+    `numpy_fn` and `numpy_partials` (optional) are the same on numpy arrays,
+    lane by lane; `autograd.compile` needs them to vectorise the op.
+    """
     if not callable(fn) or not all(callable(p) for p in partials):
         raise TypeError("primitive: fn and every partial must be callable")
     if not partials:
         raise TypeError("primitive: give one partial derivative per input (at least one)")
+    if (numpy_fn is None) != (numpy_partials is None):
+        raise TypeError("primitive: give numpy_fn and numpy_partials together, or neither")
+    if numpy_partials is not None and len(numpy_partials) != len(partials):
+        raise TypeError(
+            f"primitive: {len(partials)} partials but {len(numpy_partials)} numpy_partials"
+        )
     if name is None:
         name = getattr(fn, "__name__", "primitive")
     if not isinstance(name, str):
         raise TypeError(f"primitive: name must be a str, got {type(name).__name__}")
-    return Primitive(fn, partials, name)
+    return Primitive(fn, partials, name, numpy_fn, numpy_partials)
 
 
 def _softplus(x: float) -> float:
@@ -95,4 +120,19 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x)))
 
 
-softplus = primitive(_softplus, sigmoid, name="softplus")
+def _np_softplus(x: Any) -> Any:
+    import numpy as np  # only autograd.compile calls this
+
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _np_sigmoid(x: Any) -> Any:
+    import numpy as np
+
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+softplus = primitive(
+    _softplus, sigmoid, name="softplus", numpy_fn=_np_softplus, numpy_partials=[_np_sigmoid]
+)

@@ -133,13 +133,6 @@ def binary_cross_entropy(logits: Sequence[Entry], labels: Sequence[Value | float
     return _mean(terms)
 
 
-def _shifted(zs: list[Scalar]) -> list[Scalar]:
-    # The max enters as a plain float, not a Value: it shifts every logit equally, so it
-    # changes no gradient, and as a constant it adds no path that would carry one.
-    m = max(data_of(z) for z in zs)
-    return [z - m for z in zs]
-
-
 def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[int]) -> Value:
     """Mean of logsumexp(z) - z[t] over samples (torch's cross_entropy with class indices).
 
@@ -159,17 +152,13 @@ def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[i
             raise ValueError(
                 f"cross_entropy: targets[{i}] = {t} is out of range for {len(zs)} classes"
             )
-        shifted = _shifted(zs)
-        # exp of numbers <= 0 cannot overflow, and the largest term is exp(0) = 1, so the
-        # sum is at least 1 and its log is defined.
-        lse = ops.log(autograd.sum([ops.exp(s) for s in shifted]))
-        terms.append(lse - shifted[int(t)])
+        terms.append(autograd.logsumexp(zs) - zs[int(t)])  # logsumexp: stable, one node
     _same_width(widths, "cross_entropy", "logits", "classes")
     return _mean(terms)
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
     """Softmax of one sample's logits: exp(z_i) / sum_j exp(z_j), without overflow."""
-    exps = [ops.exp(s) for s in _shifted(_vector(logits, "softmax", "logits"))]
-    total = autograd.sum(exps)
-    return [e / total for e in exps]
+    zs = _vector(logits, "softmax", "logits")
+    lse = autograd.logsumexp(zs)
+    return [ops.exp(z - lse) for z in zs]  # exp(z - logsumexp) <= 1: no overflow

@@ -1,0 +1,443 @@
+"""autograd.compile: trace a per-sample function once, replay it over a batch with numpy.
+
+A scalar engine rebuilds the same graph for every sample of every step. Here
+the graph of one sample is recorded once (as torch.jit.trace records a
+function) and turned into a flat program: one numpy operation per node, each
+working on an array with one lane per sample (the idea of jax.vmap). The
+forward values and the local derivatives are the engine's own: most
+derivative functions are plain arithmetic and run on arrays unchanged; the few
+with a branch inside (relu, abs, leaky_relu) or a math call (sin, cos, pow,
+logsumexp) have a numpy twin here.
+
+Two rewrites make it fast: the dot nodes of a layer (same inputs, one neuron
+each) become a single matrix product, and the same element-wise op applied to
+every row of such a block (the layer's activation) becomes one call.
+
+Python control flow that depends on `.data` is frozen at trace time (the
+first sample takes the branch for every sample); branches inside an op, as in
+relu, are vectorised correctly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograd import engine as E
+from autograd.engine import Value, _topological_order
+from autograd.ops import Primitive, _d_primitive, _np_sigmoid
+
+
+def _check(ok: Any, op: str, what: str, x: Any) -> None:
+    """The engine's domain errors, for a whole batch: name the first offending value."""
+    if not np.all(ok):
+        first = float(np.broadcast_to(x, np.shape(ok))[~np.asarray(ok)][0])
+        raise ValueError(f"{op}: {what}, got {first!r} in the batch")
+
+
+def _pow_const(n, x):
+    if not float(n).is_integer():
+        _check(x >= 0, "pow", "negative base with a non-integer exponent", x)
+    if n < 0:
+        _check(x != 0, "pow", "0.0 raised to a negative power", x)
+    return x**n
+
+
+def _pow(n, x, y):
+    _check(x > 0, "pow", "the base must be positive when the exponent is a Value", x)
+    return x**y
+
+
+def _log(n, x):
+    _check(x > 0, "log", "input must be positive", x)
+    return np.log(x)
+
+
+def _sqrt(n, x):
+    _check(x >= 0, "sqrt", "input must be non-negative", x)
+    return np.sqrt(x)
+
+
+def _div(n, a, b):
+    _check(b != 0, "division", "division by zero", b)
+    return a / b
+
+
+def _logsumexp(n, *xs):
+    top = np.maximum.reduce(xs)
+    return top + np.log(sum(np.exp(x - top) for x in xs))
+
+
+def _sum(n, *xs):
+    return sum(xs)
+
+
+def _dot(n, *args):
+    data = sum(w * x for w, x in zip(args[:n], args[n : 2 * n]))
+    return data + args[2 * n] if len(args) > 2 * n else data
+
+
+# The forward of each op on arrays, keyed by the engine's derivative function
+# (which identifies the op); and the numpy twins of derivatives that branch.
+FORWARD: dict[Callable, Callable] = {
+    E._d_add: lambda n, a, b: a + b,
+    E._d_sub: lambda n, a, b: a - b,
+    E._d_mul: lambda n, a, b: a * b,
+    E._d_div: _div,
+    E._d_pow_const: _pow_const,
+    E._d_pow: _pow,
+    E._d_neg: lambda n, x: -x,
+    E._d_abs: lambda n, x: np.abs(x),
+    E._d_exp: lambda n, x: np.exp(x),
+    E._d_log: _log,
+    E._d_sqrt: _sqrt,
+    E._d_tanh: lambda n, x: np.tanh(x),
+    E._d_sigmoid: lambda n, x: _np_sigmoid(x),  # the engine's two branches, lane by lane
+    E._d_relu: lambda n, x: np.where(x <= 0, 0.0, x),
+    E._d_leaky_relu: lambda slope, x: np.where(x > 0, x, slope * x),
+    E._d_sin: lambda n, x: np.sin(x),
+    E._d_cos: lambda n, x: np.cos(x),
+    E._d_sum: _sum,
+    E._d_dot: _dot,
+    E._d_logsumexp: _logsumexp,
+}
+DERIVATIVE: dict[Callable, Callable] = {
+    E._d_abs: lambda n, out, x: (np.sign(x),),
+    E._d_relu: lambda n, out, x: (np.where(x > 0, 1.0, 0.0),),
+    E._d_leaky_relu: lambda slope, out, x: (np.where(x > 0, 1.0, slope),),
+    E._d_sin: lambda n, out, x: (np.cos(x),),
+    E._d_cos: lambda n, out, x: (-np.sin(x),),
+    E._d_pow: lambda n, out, x, y: (y * x ** (y - 1.0), out * np.log(x)),
+    E._d_logsumexp: lambda n, out, *xs: tuple(np.exp(x - out) for x in xs),
+}
+
+
+@dataclass
+class _Step:
+    """One instruction: out = forward(ctx, *ins); kind 'node', 'layer' or 'map' (over a block)."""
+
+    kind: str
+    forward: Callable
+    derivative: Callable
+    ctx: Any
+    ins: tuple[int, ...]  # slots read (for 'layer': the input slots X)
+    out: int  # slot written; for 'layer' and 'map', a block id
+    weights: Any = None  # 'layer': K x n indices of the weights among the parameters
+    biases: Any = None  # 'layer': K indices of the biases, or None
+    in_block: int = -1  # 'map': the block it reads
+
+
+class Program:
+    """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
+
+    def __init__(self, fn: Callable, shapes: tuple[int | None, ...], first: list[np.ndarray]):
+        token = E._GRAD_ENABLED.set(True)  # the trace needs the graph, whatever the mode
+        try:
+            placeholders = [
+                Value(float(a)) if n is None else [Value(float(v)) for v in a]
+                for n, a in zip(shapes, first)
+            ]
+            result = fn(*placeholders)
+        finally:
+            E._GRAD_ENABLED.reset(token)
+        outputs = result if isinstance(result, (list, tuple)) else [result]
+        for i, v in enumerate(outputs):
+            if not isinstance(v, Value):
+                raise TypeError(
+                    f"compile: the function must return Values, output {i} is {type(v).__name__}"
+                )
+        self.single = not isinstance(result, (list, tuple))
+
+        slot: dict[int, int] = {}
+        self.input_slots: list[list[int] | int] = []
+        for n, ph in zip(shapes, placeholders):
+            if n is None:
+                self.input_slots.append(self._new(slot, ph))
+            else:
+                self.input_slots.append([self._new(slot, v) for v in ph])
+        self.n_inputs = len(slot)
+        order: list[Value] = []
+        seen: set[int] = set()
+        for out in outputs:
+            for node in _topological_order(out):
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    order.append(node)
+        self.params: list[Value] = []
+        for node in [*order, *outputs]:
+            for leaf in node.parents if node.parents else (node,):
+                if not leaf.parents and id(leaf) not in slot:
+                    self._new(slot, leaf)
+                    self.params.append(leaf)
+        self.n_slots = len(slot)
+        nodes = []
+        for node in order:
+            if node._deriv is _d_primitive:
+                fwd, der = _primitive_rules(node._ctx)
+            elif node._deriv in FORWARD:
+                fwd, der = FORWARD[node._deriv], DERIVATIVE.get(node._deriv, node._deriv)
+            else:
+                raise TypeError(f"compile: op {node.op!r} has no vectorised rule")
+            nodes.append((node, fwd, der, self._new(slot, node)))
+        self.n_slots = len(slot)
+        self.outputs = [slot[id(v)] for v in outputs]
+        # Slots that no input reaches (parameters, constants, an L2 penalty) hold the
+        # same value in every lane: they stay scalars, and their gradients are summed.
+        self.uniform = set(range(self.n_inputs, self.n_inputs + len(self.params)))
+        for node, _, _, out in nodes:
+            if all(slot[id(p)] in self.uniform for p in node.parents):
+                self.uniform.add(out)
+        self.blocks: dict[int, tuple[int, ...]] = {}  # block id -> its row slots
+        self.row_of: dict[int, tuple[int, int]] = {}  # slot -> (block id, row)
+        for rows in self.input_slots:
+            if isinstance(rows, list):
+                self._block(tuple(rows))
+        self.steps = self._schedule(nodes, slot)
+
+    def _new(self, slot: dict[int, int], v: Value) -> int:
+        slot[id(v)] = len(slot)
+        return slot[id(v)]
+
+    def _block(self, rows: tuple[int, ...]) -> int:
+        bid = len(self.blocks)
+        self.blocks[bid] = rows
+        for r, s in enumerate(rows):
+            self.row_of[s] = (bid, r)
+        return bid
+
+    def _is_param(self, s: int) -> bool:
+        return self.n_inputs <= s < self.n_inputs + len(self.params)
+
+    def _schedule(self, nodes: list, slot: dict[int, int]) -> list[_Step]:
+        """Steps in graph order, with layers of dot nodes and maps over blocks fused."""
+        ins_of = {out: tuple(slot[id(p)] for p in node.parents) for node, _, _, out in nodes}
+        layers: dict[tuple, list[int]] = {}  # (input slots, has bias) -> dot nodes reading them
+        for node, _, _, out in nodes:
+            n, ins = node._ctx, ins_of[out]
+            if node._deriv is E._d_dot and all(self._is_param(s) for s in ins[:n] + ins[2 * n :]):
+                layers.setdefault((ins[n : 2 * n], len(ins) > 2 * n), []).append(out)
+        steps: list[_Step] = []
+        done: set[int] = set()
+        for k, (node, fwd, der, out) in enumerate(nodes):
+            if out in done:
+                continue
+            ins, n = ins_of[out], node._ctx
+            key = (ins[n : 2 * n], len(ins) > 2 * n) if node._deriv is E._d_dot else None
+            if key in layers:  # every neuron of a layer: one matrix product
+                members = layers.pop(key)
+                first = self.n_inputs  # parameter i lives in slot first + i
+                weights = np.array([ins_of[m][:n] for m in members], dtype=np.intp) - first
+                biases = (
+                    np.array([ins_of[m][2 * n] for m in members], dtype=np.intp) - first
+                    if key[1]
+                    else None
+                )
+                bid = self._block(tuple(members))
+                steps.append(_Step("layer", fwd, der, n, key[0], bid, weights, biases))
+                done.update(members)
+                continue
+            if len(ins) == 1 and ins[0] in self.row_of:  # the same op on every row of a block?
+                bid = self.row_of[ins[0]][0]
+                members = [
+                    o
+                    for other, _, _, o in nodes[k:]
+                    if other._deriv is node._deriv
+                    and other._ctx == node._ctx
+                    and len(ins_of[o]) == 1
+                    and self.row_of.get(ins_of[o][0], (-1,))[0] == bid
+                ]
+                if tuple(ins_of[o][0] for o in members) == self.blocks[bid]:
+                    new = self._block(tuple(members))
+                    steps.append(_Step("map", fwd, der, node._ctx, (), new, in_block=bid))
+                    done.update(members)
+                    continue
+            steps.append(_Step("node", fwd, der, node._ctx, ins, out))
+            done.add(out)
+        return steps
+
+    # ---- running ---------------------------------------------------------------
+
+    def _load(self, arrays: list[np.ndarray]) -> tuple[list, dict[int, np.ndarray]]:
+        vals: list[Any] = [None] * self.n_slots
+        mats: dict[int, np.ndarray] = {}
+        for rows, a in zip(self.input_slots, arrays):
+            if isinstance(rows, list):
+                block = np.ascontiguousarray(a.T)
+                mats[self.row_of[rows[0]][0]] = block
+                for r, s in enumerate(rows):
+                    vals[s] = block[r]
+            else:
+                vals[rows] = a
+        data = [p.data for p in self.params]
+        vals[self.n_inputs : self.n_inputs + len(data)] = data
+        self.theta = np.array(data)  # the same, as one vector for the layers' matrices
+        return vals, mats
+
+    def _matrix(self, slots: Sequence[int], vals: list, mats: dict) -> np.ndarray:
+        """The values of `slots` as rows of a matrix, without copying when they are a block."""
+        first = self.row_of.get(slots[0])
+        if first is not None and first[1] == 0 and self.blocks[first[0]] == tuple(slots):
+            return mats[first[0]]
+        return np.stack([np.broadcast_to(vals[s], self.batch) for s in slots])
+
+    def forward(self, arrays: list[np.ndarray]) -> tuple[list, dict[int, np.ndarray]]:
+        self.batch = arrays[0].shape[:1]
+        vals, mats = self._load(arrays)
+        for step in self.steps:
+            if step.kind == "node":
+                vals[step.out] = step.forward(step.ctx, *[vals[s] for s in step.ins])
+            elif step.kind == "layer":
+                out = self.theta[step.weights] @ self._matrix(step.ins, vals, mats)
+                if step.biases is not None:
+                    out += self.theta[step.biases][:, None]
+                self._store(step.out, out, vals, mats)
+            else:
+                self._store(step.out, step.forward(step.ctx, mats[step.in_block]), vals, mats)
+        return vals, mats
+
+    def _store(self, bid: int, block: np.ndarray, vals: list, mats: dict) -> None:
+        mats[bid] = block
+        for r, s in enumerate(self.blocks[bid]):
+            vals[s] = block[r]
+
+    def backward(self, vals: list, mats: dict, seeds: list[np.ndarray]) -> list[float]:
+        """d(sum of seeds * outputs) / d(each captured parameter)."""
+        grads: list[Any] = [None] * self.n_slots
+        gmats: dict[int, np.ndarray] = {}
+
+        totals = [0.0] * len(self.params)  # from single nodes
+        layer_totals = np.zeros(len(self.params))  # from layers' matrix products
+
+        def add(s: int, g: Any) -> None:
+            if s < self.n_inputs:
+                return  # inputs are data: no gradient wanted
+            if self._is_param(s):  # a leaf: sum over the batch right away
+                totals[s - self.n_inputs] += g if type(g) is float else float(np.sum(g))
+            elif s in self.row_of:
+                bid, r = self.row_of[s]
+                if bid not in gmats:
+                    gmats[bid] = np.zeros((len(self.blocks[bid]), *self.batch))
+                gmats[bid][r] += g
+            elif s in self.uniform:
+                grads[s] = float(np.sum(g)) + (grads[s] or 0.0)
+            elif grads[s] is None:
+                grads[s] = np.array(np.broadcast_to(g, self.batch))
+            else:
+                grads[s] += g
+
+        def grad_of(s: int) -> Any:
+            if s in self.row_of:
+                bid, r = self.row_of[s]
+                return gmats[bid][r] if bid in gmats else None
+            return grads[s]
+
+        for s, seed in zip(self.outputs, seeds):
+            add(s, seed)
+        for step in reversed(self.steps):
+            if step.kind == "node":
+                g = grad_of(step.out)
+                if g is None:
+                    continue
+                local = step.derivative(step.ctx, vals[step.out], *[vals[s] for s in step.ins])
+                for s, d in zip(step.ins, local):
+                    add(s, d * g)
+            elif step.kind == "layer":
+                G = gmats.get(step.out)
+                if G is None:
+                    continue
+                X = self._matrix(step.ins, vals, mats)
+                if any(s >= self.n_inputs for s in step.ins):
+                    dX = self.theta[step.weights].T @ G
+                    first = self.row_of.get(step.ins[0])
+                    if first is not None and self.blocks[first[0]] == step.ins:
+                        if first[0] not in gmats:
+                            gmats[first[0]] = np.zeros_like(dX)
+                        gmats[first[0]] += dX
+                    else:
+                        for s, row in zip(step.ins, dX):
+                            add(s, row)
+                np.add.at(layer_totals, step.weights, G @ X.T)  # add.at: a weight may repeat
+                if step.biases is not None:
+                    np.add.at(layer_totals, step.biases, G.sum(axis=1))
+            else:
+                G = gmats.get(step.out)
+                if G is None:
+                    continue
+                (local,) = step.derivative(step.ctx, mats[step.out], mats[step.in_block])
+                if step.in_block not in gmats:
+                    gmats[step.in_block] = np.zeros_like(G)
+                gmats[step.in_block] += local * G
+        return [a + b for a, b in zip(totals, layer_totals.tolist())]
+
+
+def _primitive_rules(op: Primitive) -> tuple[Callable, Callable]:
+    if op.numpy_fn is None or op.numpy_partials is None:
+        raise TypeError(
+            f"compile: primitive {op.name!r} has no vectorised rule; give primitive(..., "
+            "numpy_fn=..., numpy_partials=...) to compile it"
+        )
+    return (
+        lambda ctx, *xs: op.numpy_fn(*xs),
+        lambda ctx, out, *xs: tuple(p(*xs) for p in op.numpy_partials),
+    )
+
+
+class Compiled:
+    """A per-sample function compiled for batches: call it for a step, `.forward` to predict."""
+
+    def __init__(self, fn: Callable, reduction: str = "mean"):
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"compile: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.fn = fn
+        self.reduction = reduction
+        self.programs: dict[tuple, Program] = {}
+
+    def _program(self, args: tuple) -> tuple[Program, list[np.ndarray]]:
+        if not args:
+            raise TypeError("compile: the compiled function needs at least one batched argument")
+        arrays = []
+        for i, a in enumerate(args):
+            x = np.asarray(a, dtype=float)
+            if x.ndim not in (1, 2) or x.shape[0] == 0:
+                raise ValueError(
+                    f"compile: argument {i} must be a non-empty 1-D or 2-D batch, "
+                    f"got shape {x.shape}"
+                )
+            arrays.append(x)
+        if len({a.shape[0] for a in arrays}) > 1:
+            raise ValueError(f"compile: batch sizes differ: {[a.shape[0] for a in arrays]}")
+        shapes = tuple(None if a.ndim == 1 else a.shape[1] for a in arrays)
+        if shapes not in self.programs:  # trace once per shape of the arguments
+            self.programs[shapes] = Program(self.fn, shapes, [a[0] for a in arrays])
+        return self.programs[shapes], arrays
+
+    def __call__(self, *batched_args: Any) -> float:
+        """The reduced loss over the batch; adds d(loss)/d(parameter) into each `.grad`."""
+        program, arrays = self._program(batched_args)
+        if not program.single:
+            raise TypeError("compile: a training step needs a function returning one Value")
+        vals, mats = program.forward(arrays)
+        per_sample = np.broadcast_to(vals[program.outputs[0]], program.batch)
+        size = per_sample.shape[0]
+        scale = 1.0 / size if self.reduction == "mean" else 1.0
+        grads = program.backward(vals, mats, [np.full(size, scale)])
+        for p, g in zip(program.params, grads):
+            p.grad += g
+        return float(per_sample.sum() * scale)
+
+    def forward(self, *batched_args: Any) -> np.ndarray:
+        """Per-sample outputs, no gradients: shape (B,), or (B, k) when fn returns k Values."""
+        program, arrays = self._program(batched_args)
+        vals, _ = program.forward(arrays)
+        columns = [np.broadcast_to(vals[s], program.batch) for s in program.outputs]
+        return columns[0].copy() if program.single else np.stack(columns, axis=1)
+
+
+def compile(fn: Callable, reduction: str = "mean") -> Compiled:  # noqa: A001 - as torch.compile
+    """Compile per-sample `fn` (Values in, a Value out) into a batched numpy step."""
+    return Compiled(fn, reduction)

@@ -32,16 +32,17 @@ class Module:
         Parameters are found in attributes that are Values, Modules, or lists,
         tuples and dicts of them; one shared by two attributes is listed once.
         """
+        found: list = []
         seen: set[int] = set()
-        for name, attr in vars(self).items():
-            for full_name, p in _named(attr, prefix + name):
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield full_name, p
+        for key, value in vars(self).items():
+            _walk(value, prefix + key, found, seen, named=True)
+        return iter(found)
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of `named_parameters()`."""
-        return [p for _, p in self.named_parameters()]
+        found: list = []
+        _walk(self, "", found, set(), named=False)
+        return found
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to zero."""
@@ -95,17 +96,30 @@ class Module:
             raise ValueError(f"load: {path}: {error}") from None
 
 
-def _named(attr: Any, name: str) -> Iterator[tuple[str, Value]]:
+def _walk(attr: Any, name: str, found: list, seen: set[int], named: bool) -> None:
+    """Append the parameters in `attr` (with their dotted names when `named`) to `found`.
+
+    One walk serves named_parameters() and parameters(), so both list the same
+    parameters in the same order; parameters() skips building the names, which
+    matters for wide models.
+    """
     if isinstance(attr, Value):
-        yield name, attr
+        if id(attr) not in seen:
+            seen.add(id(attr))
+            found.append((name, attr) if named else attr)
     elif isinstance(attr, Module):
-        yield from attr.named_parameters(name + ".")
+        for key, value in vars(attr).items():
+            _walk(value, f"{name}.{key}", found, seen, named)
     elif isinstance(attr, (list, tuple)):
         for i, item in enumerate(attr):
-            yield from _named(item, f"{name}.{i}")
+            if type(item) is Value and not named and id(item) not in seen:  # the common case
+                seen.add(id(item))
+                found.append(item)
+            else:
+                _walk(item, f"{name}.{i}", found, seen, named)
     elif isinstance(attr, dict):
         for key, item in attr.items():
-            yield from _named(item, f"{name}.{key}")
+            _walk(item, f"{name}.{key}", found, seen, named)
 
 
 class Neuron(Module):

@@ -105,3 +105,15 @@ def test_python_m_demos_lists_every_demo(capsys):
         "newton",
     ]:
         assert f"  {name} " in out
+
+
+def test_digits(tmp_path):
+    metrics = run("digits", tmp_path, "--epochs", "3", "--limit", "300")
+    assert metrics["test_accuracy"] > 0.5  # ten classes: chance is 0.1
+    assert_png(tmp_path / "digits_confusion.png")
+    assert_png(tmp_path / "digits_mistakes.png")
+
+
+@pytest.mark.slow
+def test_digits_at_default_settings_reaches_95_percent(tmp_path):
+    assert run("digits", tmp_path, "--no-plot")["test_accuracy"] >= 0.95

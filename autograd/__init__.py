@@ -4,6 +4,7 @@ from autograd import ops
 from autograd.check import GradcheckError, gradcheck, gradgradcheck
 from autograd.engine import (
     Value,
+    detect_anomaly,
     dot,
     is_grad_enabled,
     logsumexp,
@@ -27,6 +28,7 @@ def __getattr__(name: str):
 __all__ = [
     "GradcheckError",
     "Value",
+    "detect_anomaly",
     "dot",
     "draw",
     "grad",

@@ -134,7 +134,7 @@ class Program:
     """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
 
     def __init__(self, fn: Callable, shapes: tuple[int | None, ...], first: list[np.ndarray]):
-        token = E._GRAD_ENABLED.set(True)  # the trace needs the graph, whatever the mode
+        token = E._MODE.set(E.GRAD)  # the trace needs the graph, whatever the mode
         try:
             placeholders = [
                 Value(float(a)) if n is None else [Value(float(v)) for v in a]
@@ -142,7 +142,7 @@ class Program:
             ]
             result = fn(*placeholders)
         finally:
-            E._GRAD_ENABLED.reset(token)
+            E._MODE.reset(token)
         outputs = result if isinstance(result, (list, tuple)) else [result]
         for i, v in enumerate(outputs):
             if not isinstance(v, Value):

@@ -15,14 +15,20 @@ reference counting the moment its output is dropped.
 from __future__ import annotations
 
 import builtins
+import linecache
 import math
 import numbers
+import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
 from typing import Any
 
-_GRAD_ENABLED: ContextVar[bool] = ContextVar("valuegrad_grad_enabled", default=True)
+# The mode, as bits: whether ops record the graph, and whether anomaly detection is
+# on. One context variable, read once per op, so anomaly detection costs nothing when off.
+GRAD, ANOMALY = 1, 2
+_MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
 
 Number = int | float
 
@@ -53,7 +59,8 @@ def _short(x: Any) -> str:
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made."""
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx")
+    # _site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
+    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx", "_site")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -240,6 +247,7 @@ class Value:
         limits accumulation to those Values: every other leaf keeps its `.grad`.
         """
         gradient = _real(gradient, "backward: gradient")
+        anomaly = _MODE.get() & ANOMALY
         order = _topological_order(self)
         untouched = [] if inputs is None else _other_leaves(self, order, inputs)
         saved = [leaf.grad for leaf in untouched]
@@ -266,6 +274,8 @@ class Value:
                 raise ValueError(
                     f"{node.op}: derivative is undefined at input {inputs_} ({error})"
                 ) from None
+            if anomaly:
+                _check_backward(node, local, g)
             for parent, d in zip(parents, local):
                 parent.grad += d * g
         for leaf, grad in zip(untouched, saved):
@@ -294,7 +304,8 @@ def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = No
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GRAD_ENABLED.get():
+    mode = _MODE.get()
+    if mode & GRAD:
         out.op = op
         out.parents = parents
         out._deriv = deriv
@@ -304,6 +315,8 @@ def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = No
         out.parents = ()
         out._deriv = None
         out._ctx = None
+    if mode & ANOMALY:
+        _check_forward(out, op, parents)
     return out
 
 
@@ -501,26 +514,91 @@ def _cos(x):
 # ---- grad mode ----------------------------------------------------------------
 
 
-class no_grad(ContextDecorator):  # noqa: N801 - named like the function it replaces in PyTorch
+class _ModeSwitch(ContextDecorator):
+    """A context manager (and decorator) that sets or clears mode bits, and can be re-entered."""
+
+    _set, _clear = 0, 0
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[int]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_MODE.set(_MODE.get() & ~self._clear | self._set))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _MODE.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> _ModeSwitch:
+        return type(self)()  # each call of a decorated function gets its own tokens
+
+
+class no_grad(_ModeSwitch):  # noqa: N801 - named like the function it replaces in PyTorch
     """Within this block (or decorated function, `@no_grad()`), ops build no graph.
 
     The mode lives in a context variable: other threads and asyncio tasks keep
     their own. An instance can be entered again, and nested.
     """
 
-    def __init__(self) -> None:
-        self._tokens: list[Token[bool]] = []
+    _clear = GRAD
 
-    def __enter__(self) -> None:
-        self._tokens.append(_GRAD_ENABLED.set(False))
 
-    def __exit__(self, *exc_info: object) -> None:
-        _GRAD_ENABLED.reset(self._tokens.pop())
+class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anomaly
+    """Within this block (or decorated function), find where nan and inf come from.
 
-    def _recreate_cm(self) -> no_grad:
-        return type(self)()  # each call of a decorated function gets its own tokens
+    Every node records the line of your code that made it, and the first
+    forward value or backward gradient that is nan or inf raises
+    FloatingPointError naming the op, the node's label, the value and that line.
+    Off by default; when off it costs nothing.
+    """
+
+    _set = ANOMALY
 
 
 def is_grad_enabled() -> bool:
     """Whether ops record the graph in the current thread or task."""
-    return _GRAD_ENABLED.get()
+    return bool(_MODE.get() & GRAD)
+
+
+# ---- anomaly detection ------------------------------------------------------------
+
+_LIBRARY = tuple(
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), name) + os.sep
+    for name in ("autograd", "nn")
+)
+
+
+def _site() -> str:
+    """file:line and source of the innermost frame outside this library: the user's line."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown place"
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    code = linecache.getline(filename, line).strip()
+    return f"{filename}:{line}" + (f": {code}" if code else "")
+
+
+def _named(node: Value) -> str:
+    return f" ({node.label!r})" if node.label else ""
+
+
+def _check_forward(out: Value, op: str, parents: tuple) -> None:
+    out._site = _site()
+    if not math.isfinite(out.data):
+        inputs = ", ".join(f"{p.data!r}{_named(p)}" for p in parents)
+        raise FloatingPointError(
+            f"{op}: the forward value is {out.data!r} (inputs {inputs}), made at {out._site}"
+        )
+
+
+def _check_backward(node: Value, local: tuple, g: Any) -> None:
+    for i, (parent, d) in enumerate(zip(node.parents, local)):
+        flow = _data(d * g)
+        if not math.isfinite(flow):
+            site = getattr(node, "_site", "a place made before detect_anomaly() was on")
+            raise FloatingPointError(
+                f"{node.op}: the gradient flowing to input {i}{_named(parent)} is {flow!r} "
+                f"(local derivative {_data(d)!r}, incoming gradient {_data(g)!r}) at the node"
+                f"{_named(node)} made at {site}"
+            )

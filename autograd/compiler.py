@@ -20,6 +20,7 @@ relu, are vectorised correctly.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,18 +32,18 @@ from autograd.engine import Value, _topological_order
 from autograd.ops import Primitive, _d_primitive, _np_sigmoid
 
 
-def _check(ok: Any, op: str, what: str, x: Any) -> None:
+def _check(ok: Any, op: str, what: str, x: Any, error: type = ValueError) -> None:
     """The engine's domain errors, for a whole batch: name the first offending value."""
     if not np.all(ok):
         first = float(np.broadcast_to(x, np.shape(ok))[~np.asarray(ok)][0])
-        raise ValueError(f"{op}: {what}, got {first!r} in the batch")
+        raise error(f"{op}: {what}, got {first!r} in the batch")
 
 
 def _pow_const(n, x):
     if not float(n).is_integer():
         _check(x >= 0, "pow", "negative base with a non-integer exponent", x)
     if n < 0:
-        _check(x != 0, "pow", "0.0 raised to a negative power", x)
+        _check(x != 0, "pow", "0.0 raised to a negative power", x, ZeroDivisionError)
     return x**n
 
 
@@ -62,12 +63,12 @@ def _sqrt(n, x):
 
 
 def _div(n, a, b):
-    _check(b != 0, "division", "division by zero", b)
+    _check(b != 0, "division", "division by zero", b, ZeroDivisionError)
     return a / b
 
 
 def _logsumexp(n, *xs):
-    top = np.maximum.reduce(xs)
+    top = functools.reduce(np.maximum, xs)  # pairwise: lanes and lane-independent values mix
     return top + np.log(sum(np.exp(x - top) for x in xs))
 
 
@@ -128,6 +129,7 @@ class _Step:
     weights: Any = None  # 'layer': K x n indices of the weights among the parameters
     biases: Any = None  # 'layer': K indices of the biases, or None
     in_block: int = -1  # 'map': the block it reads
+    name: str = ""  # the op, for error messages
 
 
 class Program:
@@ -217,16 +219,22 @@ class Program:
         layers: dict[tuple, list[int]] = {}  # (input slots, has bias) -> dot nodes reading them
         for node, _, _, out in nodes:
             n, ins = node._ctx, ins_of[out]
-            if node._deriv is E._d_dot and all(self._is_param(s) for s in ins[:n] + ins[2 * n :]):
+            if (
+                node._deriv is E._d_dot
+                and n > 0
+                and out not in self.uniform  # per-sample lanes, with parameters as weights
+                and all(self._is_param(s) for s in ins[:n] + ins[2 * n :])
+            ):
                 layers.setdefault((ins[n : 2 * n], len(ins) > 2 * n), []).append(out)
         steps: list[_Step] = []
         done: set[int] = set()
+        unfusable: set[tuple] = set()  # (op, ctx, block) already found not to cover a block
         for k, (node, fwd, der, out) in enumerate(nodes):
             if out in done:
                 continue
             ins, n = ins_of[out], node._ctx
             key = (ins[n : 2 * n], len(ins) > 2 * n) if node._deriv is E._d_dot else None
-            if key in layers:  # every neuron of a layer: one matrix product
+            if key in layers and out in layers[key]:  # a layer's neurons: one matrix product
                 members = layers.pop(key)
                 first = self.n_inputs  # parameter i lives in slot first + i
                 weights = np.array([ins_of[m][:n] for m in members], dtype=np.intp) - first
@@ -239,8 +247,9 @@ class Program:
                 steps.append(_Step("layer", fwd, der, n, key[0], bid, weights, biases))
                 done.update(members)
                 continue
-            if len(ins) == 1 and ins[0] in self.row_of:  # the same op on every row of a block?
-                bid = self.row_of[ins[0]][0]
+            mkey = (node._deriv, node._ctx, self.row_of.get(ins[0], (-1,))[0]) if ins else None
+            if len(ins) == 1 and ins[0] in self.row_of and mkey not in unfusable:
+                bid = self.row_of[ins[0]][0]  # the same op on every row of a block?
                 members = [
                     o
                     for other, _, _, o in nodes[k:]
@@ -254,7 +263,8 @@ class Program:
                     steps.append(_Step("map", fwd, der, node._ctx, (), new, in_block=bid))
                     done.update(members)
                     continue
-            steps.append(_Step("node", fwd, der, node._ctx, ins, out))
+                unfusable.add(mkey)
+            steps.append(_Step("node", fwd, der, node._ctx, ins, out, name=node.op))
             done.add(out)
         return steps
 
@@ -343,7 +353,7 @@ class Program:
                     continue
                 local = step.derivative(step.ctx, vals[step.out], *[vals[s] for s in step.ins])
                 for s, d in zip(step.ins, local):
-                    add(s, d * g)
+                    add(s, _flow(d, g, step, vals))
             elif step.kind == "layer":
                 G = gmats.get(step.out)
                 if G is None:
@@ -371,6 +381,25 @@ class Program:
                     gmats[step.in_block] = np.zeros_like(G)
                 gmats[step.in_block] += local * G
         return [a + b for a, b in zip(totals, layer_totals.tolist())]
+
+
+def _flow(d: Any, g: Any, step: _Step, vals: list) -> Any:
+    """d * g, lane by lane, as the engine's backward computes it.
+
+    Where nothing flows (g == 0) an infinite local derivative contributes 0, as
+    the engine skips such a node; where something flows, it is an error, as there.
+    """
+    if np.all(np.isfinite(d)):
+        return d * g
+    stuck = ~np.isfinite(d) & (g != 0)
+    if np.any(stuck):
+        inputs = [float(np.broadcast_to(vals[s], np.shape(stuck))[stuck][0]) for s in step.ins]
+        raise ValueError(
+            f"{step.name}: derivative is undefined at input "
+            f"{', '.join(map(repr, inputs))} (in the batch)"
+        )
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(d), d * g, 0.0)
 
 
 def _primitive_rules(op: Primitive) -> tuple[Callable, Callable]:
@@ -403,7 +432,7 @@ class Compiled:
         arrays = []
         for i, a in enumerate(args):
             x = np.asarray(a, dtype=float)
-            if x.ndim not in (1, 2) or x.shape[0] == 0:
+            if x.ndim not in (1, 2) or 0 in x.shape:
                 raise ValueError(
                     f"compile: argument {i} must be a non-empty 1-D or 2-D batch, "
                     f"got shape {x.shape}"

@@ -191,3 +191,24 @@ def test_fit_compiled_matches_eager(loss_name):
     assert_close(compiled.loss, eager.loss, rel=1e-6)
     if loss_name == "hinge":
         assert compiled.metrics["accuracy"][-1] >= 0.95
+
+
+def test_regressions_found_in_review(np):
+    w = [Value(0.5), Value(-1.5)]
+    xs = np.array([1.0, 2.0, 3.0, 4.0])
+    # An L2-like term of parameters only, after per-sample work: summed once, not B times.
+    autograd.compile(lambda x: x + 0.1 * autograd.dot(w, w))(xs)
+    assert_close([p.grad for p in w], [0.1, -0.3])
+    # logsumexp over a per-sample value and a constant.
+    got = autograd.compile(lambda x: autograd.logsumexp([x * w[0], 0.0])).forward(xs)
+    assert_close(list(got), [math.log(math.exp(0.5 * x) + 1) for x in xs])
+    # A dot that is not part of a layer, next to one that is, with the same inputs.
+    X, T = np.array([[0.5, -1.0], [2.0, 0.3]]), np.eye(2)
+    both = autograd.compile(lambda x, t: [autograd.dot(t, x), autograd.dot(w, x)]).forward(X, T)
+    assert_close(both.ravel().tolist(), [0.5, 1.75, 0.3, 0.55])
+    # An infinite derivative where no gradient flows contributes nothing, as in the engine.
+    v = Value(1.0)
+    autograd.compile(lambda x: (x - 1).relu() * (v * x).sqrt())(np.array([0.0, 4.0]))
+    assert v.grad == pytest.approx(1.5)  # the lane x=4: d/dv 3 * sqrt(4v) = 3 at v=1; mean of 2
+    with pytest.raises(ValueError, match="sqrt: derivative is undefined at input 0.0"):
+        autograd.compile(lambda x: (v * x).sqrt())(np.array([0.0, 4.0]))

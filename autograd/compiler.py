@@ -351,8 +351,9 @@ class Program:
                 g = grad_of(step.out)
                 if g is None:
                     continue
-                local = step.derivative(step.ctx, vals[step.out], *[vals[s] for s in step.ins])
-                for s, d in zip(step.ins, local):
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    local = step.derivative(step.ctx, vals[step.out], *[vals[s] for s in step.ins])
+                for s, d in zip(step.ins, local):  # _flow handles what is not finite
                     add(s, _flow(d, g, step, vals))
             elif step.kind == "layer":
                 G = gmats.get(step.out)

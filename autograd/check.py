@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.engine import Value, _real, _topological_order, no_grad
-from autograd.functional import grad, hessian
+from autograd.engine import Value, _real, _short, _topological_order, no_grad
+from autograd.functional import _function, _grad, _hessian
 from autograd.ops import Primitive, _d_primitive
 
 KINKS = ("relu", "abs", "leaky_relu")
@@ -16,10 +17,10 @@ class GradcheckError(AssertionError):
     """Analytic and numeric derivatives disagree; the message is a table of both."""
 
 
-def _evaluate(f: Callable, xs: Sequence[float]) -> Any:
+def _evaluate(f: Callable, xs: Sequence[float], where: str = "gradcheck") -> Any:
     with no_grad():
         out = f(*[Value(x) for x in xs])
-    return out.data if isinstance(out, Value) else _real(out, "gradcheck: f's result")
+    return out.data if isinstance(out, Value) else _real(out, f"{where}: f's result")
 
 
 def _central(f: Callable, xs: list[float], eps: float) -> list:
@@ -92,10 +93,33 @@ def _table(rows: list[tuple[str, float, float]], atol: float, rtol: float) -> tu
     return "\n".join(lines), ok
 
 
-def _points(inputs: Sequence[Any]) -> list[float]:
+def _points(inputs: Sequence[Any], where: str) -> list[float]:
     if isinstance(inputs, (int, float, Value)):
         inputs = [inputs]
-    return [x.data if isinstance(x, Value) else _real(x, "gradcheck: input") for x in inputs]
+    try:
+        listed = list(inputs)
+    except TypeError:
+        raise TypeError(
+            f"{where}: inputs must be a number or a sequence of numbers, "
+            f"got {type(inputs).__name__} {_short(inputs)}"
+        ) from None
+    return [x.data if isinstance(x, Value) else _real(x, f"{where}: input") for x in listed]
+
+
+def _arguments(
+    f: Any, inputs: Any, eps: Any, atol: Any, rtol: Any, where: str
+) -> tuple[list[float], float, float, float]:
+    """gradcheck's arguments checked up front: (points, eps, atol, rtol)."""
+    _function(f, where)
+    xs = _points(inputs, where)
+    eps = _real(eps, f"{where}: eps")
+    if not (eps > 0 and math.isfinite(eps)):
+        raise ValueError(f"{where}: eps must be a positive finite number, got {eps!r}")
+    atol, rtol = _real(atol, f"{where}: atol"), _real(rtol, f"{where}: rtol")
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if not tol >= 0:  # nan fails too
+            raise ValueError(f"{where}: {name} must be >= 0, got {tol!r}")
+    return xs, eps, atol, rtol
 
 
 def _fail(what: str, f: Callable, xs: list[float], table: str, eps, atol, rtol, check_fn):
@@ -119,9 +143,9 @@ def gradcheck(
     derivatives, naming any `primitive` whose partial derivative is wrong and
     any relu/abs kink within `eps` of the point.
     """
-    xs = _points(inputs)
+    xs, eps, atol, rtol = _arguments(f, inputs, eps, atol, rtol, "gradcheck")
     everything = tuple(range(len(xs)))
-    analytic = grad(f, everything)(*xs)
+    analytic = _grad(f, everything, "gradcheck")(*xs)
     numeric = _central(lambda ys: _evaluate(f, ys), xs, eps)
     rows = [
         (f"d/dx{i}", _real(a, "gradcheck"), n) for i, (a, n) in enumerate(zip(analytic, numeric))
@@ -136,10 +160,11 @@ def gradgradcheck(
     f: Callable, inputs: Sequence[Any], *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
 ) -> bool:
     """True when second derivatives (the Hessian) match central differences of the gradient."""
-    xs = _points(inputs)
+    xs, eps, atol, rtol = _arguments(f, inputs, eps, atol, rtol, "gradgradcheck")
     everything = tuple(range(len(xs)))
-    analytic = hessian(f)(*xs)
-    numeric = _central(lambda ys: [_real(g, "") for g in grad(f, everything)(*ys)], xs, eps)
+    analytic = _hessian(f, None, "gradgradcheck")(*xs)
+    first = _grad(f, everything, "gradgradcheck")
+    numeric = _central(lambda ys: [_real(g, "gradgradcheck") for g in first(*ys)], xs, eps)
     rows = [
         (f"d2/dx{i}dx{j}", _real(analytic[i][j], "gradgradcheck"), numeric[j][i])
         for i in everything

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograd import engine as E
-from autograd.engine import Value, _topological_order
+from autograd.engine import Value, _short, _topological_order
 from autograd.ops import Primitive, _d_primitive, _np_sigmoid
 
 
@@ -152,6 +152,7 @@ class Program:
                     f"compile: the function must return Values, output {i} is {type(v).__name__}"
                 )
         self.single = not isinstance(result, (list, tuple))
+        self.returned = f"{type(result).__name__} of {len(outputs)} Values"
 
         slot: dict[int, int] = {}
         self.input_slots: list[list[int] | int] = []
@@ -421,6 +422,11 @@ class Compiled:
     def __init__(self, fn: Callable, reduction: str = "mean"):
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        if not isinstance(reduction, str):
+            raise TypeError(
+                f"compile: reduction must be 'mean' or 'sum', "
+                f"got {type(reduction).__name__} {reduction!r}"
+            )
         if reduction not in ("mean", "sum"):
             raise ValueError(f"compile: reduction must be 'mean' or 'sum', got {reduction!r}")
         self.fn = fn
@@ -432,7 +438,18 @@ class Compiled:
             raise TypeError("compile: the compiled function needs at least one batched argument")
         arrays = []
         for i, a in enumerate(args):
-            x = np.asarray(a, dtype=float)
+            if a is None or isinstance(a, (str, bytes)):
+                raise TypeError(
+                    f"compile: argument {i} must be a numeric batch, "
+                    f"got {type(a).__name__} {_short(a)}"
+                )
+            try:
+                x = np.asarray(a, dtype=float)
+            except (TypeError, ValueError) as error:
+                raise TypeError(
+                    f"compile: argument {i} must be a numeric batch, "
+                    f"got {type(a).__name__} {_short(a)} ({error})"
+                ) from None
             if x.ndim not in (1, 2) or 0 in x.shape:
                 raise ValueError(
                     f"compile: argument {i} must be a non-empty 1-D or 2-D batch, "
@@ -450,7 +467,10 @@ class Compiled:
         """The reduced loss over the batch; adds d(loss)/d(parameter) into each `.grad`."""
         program, arrays = self._program(batched_args)
         if not program.single:
-            raise TypeError("compile: a training step needs a function returning one Value")
+            raise TypeError(
+                "compile: a training step needs a function returning one Value, "
+                f"got a {program.returned}"
+            )
         vals, mats = program.forward(arrays)
         per_sample = np.broadcast_to(vals[program.outputs[0]], program.batch)
         size = per_sample.shape[0]

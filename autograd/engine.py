@@ -249,7 +249,7 @@ class Value:
         gradient = _real(gradient, "backward: gradient")
         anomaly = _MODE.get() & ANOMALY
         order = _topological_order(self)
-        untouched = [] if inputs is None else _other_leaves(self, order, inputs)
+        untouched = [] if inputs is None else _other_leaves(self, order, _inputs(inputs))
         saved = [leaf.grad for leaf in untouched]
         if order:
             for node in order:
@@ -338,9 +338,46 @@ def _power(base: Value, exponent: Value) -> Value:
     return _result(data, (base, exponent), "**", _d_pow)
 
 
+def _iterable(values: Any, where: str) -> Iterator[Any]:
+    """An iterator over `values`, or a TypeError naming `where` and the offending type."""
+    try:
+        return iter(values)
+    except TypeError:
+        raise TypeError(
+            f"{where}: expected an iterable of Values or numbers, "
+            f"got {type(values).__name__} {_short(values)}"
+        ) from None
+
+
+def _constant(x: Any, where: str) -> Value:
+    """A constant leaf for the number `x`; a TypeError naming `where` when it is not one."""
+    return Value(_real(x, where))
+
+
+def _inputs(inputs: Any) -> list[Value]:
+    """backward's `inputs` as a list of Values: a TypeError for anything else."""
+    if isinstance(inputs, Value):
+        return [inputs]
+    try:
+        listed = list(inputs)
+    except TypeError:
+        raise TypeError(
+            f"backward: inputs must be an iterable of Values, "
+            f"got {type(inputs).__name__} {_short(inputs)}"
+        ) from None
+    for v in listed:
+        if not isinstance(v, Value):
+            raise TypeError(
+                f"backward: inputs must contain only Values, got {type(v).__name__} {_short(v)}"
+            )
+    return listed
+
+
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors torch.sum
     """One n-ary sum node over `values` (numbers become constant leaves)."""
-    parents = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    parents = tuple(
+        v if isinstance(v, Value) else _constant(v, "sum") for v in _iterable(values, "sum")
+    )
     if not parents:
         return Value(0.0)
     return _result(builtins.sum([p.data for p in parents]), parents, "sum", _d_sum)
@@ -356,21 +393,24 @@ def dot(
     A neuron's weighted sum as a single node: a fraction of the graph that
     separate `*` and `+` nodes would make, and one box in a drawing.
     """
-    ws = [w if isinstance(w, Value) else Value(w) for w in weights]
-    xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    ws = [w if isinstance(w, Value) else _constant(w, "dot") for w in _iterable(weights, "dot")]
+    xs = [x if isinstance(x, Value) else _constant(x, "dot") for x in _iterable(inputs, "dot")]
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
     data = builtins.sum([w.data * x.data for w, x in zip(ws, xs)])
     if bias is None:
         return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
     if not isinstance(bias, Value):
-        bias = Value(bias)
+        bias = _constant(bias, "dot: bias")
     return _result(data + bias.data, (*ws, *xs, bias), "dot", _d_dot, len(ws))
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """One node for log(sum(exp(v) for v in values)), computed without overflow."""
-    parents = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+    parents = tuple(
+        v if isinstance(v, Value) else _constant(v, "logsumexp")
+        for v in _iterable(values, "logsumexp")
+    )
     if not parents:
         raise ValueError("logsumexp: needs at least one value")
     top = max(p.data for p in parents)  # shift by the largest, so exp cannot overflow
@@ -519,7 +559,9 @@ class _ModeSwitch(ContextDecorator):
 
     _set, _clear = 0, 0
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if args or kwargs:  # name the class the user called, not this base
+            raise TypeError(f"{type(self).__name__}() takes no arguments, got {args or kwargs}")
         self._tokens: list[Token[int]] = []
 
     def __enter__(self) -> None:

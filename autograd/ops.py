@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.engine import Value, _real, _result
+from autograd.engine import Value, _real, _result, _short
 
 Real = float | Value
 
@@ -98,8 +98,12 @@ def primitive(
     `numpy_fn` and `numpy_partials` (optional) are the same on numpy arrays,
     lane by lane; `autograd.compile` needs them to vectorise the op.
     """
-    if not callable(fn) or not all(callable(p) for p in partials):
-        raise TypeError("primitive: fn and every partial must be callable")
+    for what, f in (("fn", fn), *((f"partial {i}", p) for i, p in enumerate(partials))):
+        if not callable(f):
+            raise TypeError(
+                f"primitive: fn and every partial must be callable; "
+                f"{what} is {type(f).__name__} {_short(f)}"
+            )
     if not partials:
         raise TypeError("primitive: give one partial derivative per input (at least one)")
     if (numpy_fn is None) != (numpy_partials is None):

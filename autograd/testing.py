@@ -16,13 +16,13 @@ derivative, not a bad point. This module imports hypothesis (the `dev` extra).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from autograd import ops
-from autograd.engine import Value
+from autograd.engine import Value, _real, _short
 
 Real = float | Value
 
@@ -63,9 +63,15 @@ OPS: dict[str, Op] = {
 
 def reals(low: float = -3.0, high: float = 3.0, avoid: Sequence[float] = ()) -> st.SearchStrategy:
     """Finite floats in [low, high], kept at least 1e-2 away from each point in `avoid`."""
+    low, high = _real(low, "reals: low"), _real(high, "reals: high")
     if not low < high:
         raise ValueError(f"reals: low must be below high, got {low!r} and {high!r}")
-    avoid = tuple(avoid)
+    if not isinstance(avoid, Iterable):
+        raise TypeError(
+            f"reals: avoid must be a sequence of numbers, got {type(avoid).__name__} "
+            f"{_short(avoid)}"
+        )
+    avoid = tuple(_real(a, "reals: avoid") for a in avoid)
     return st.floats(low, high, allow_nan=False, allow_infinity=False).filter(
         lambda x: all(abs(x - a) > MARGIN for a in avoid)
     )
@@ -108,16 +114,39 @@ def expressions(
     `OPS` (default: all), `inputs` the strategy for input values (default
     reals(-2, 2)). Every step may reuse any earlier value, so graphs share nodes.
     """
+    if isinstance(ops, str) or not (ops is None or isinstance(ops, Iterable)):
+        raise TypeError(
+            f"expressions: ops must be a sequence of op names, got {type(ops).__name__} "
+            f"{_short(ops)}"
+        )
     names = list(OPS) if ops is None else list(ops)
     unknown = [name for name in names if name not in OPS]
     if unknown or not names:
         raise ValueError(f"expressions: unknown ops {unknown}; choose from {', '.join(OPS)}")
-    low, high = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+    low, high = (n_inputs, n_inputs) if _is_int(n_inputs) else _pair(n_inputs)
+    if not _is_int(max_ops):
+        raise TypeError(
+            f"expressions: max_ops must be an int, got {type(max_ops).__name__} {_short(max_ops)}"
+        )
     if not 1 <= low <= high or max_ops < 1:
         raise ValueError(
             f"expressions: need 1 <= n_inputs and max_ops >= 1, got {n_inputs!r}, {max_ops!r}"
         )
     return _programs(low, high, max_ops, names, inputs or reals(-2.0, 2.0))
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _pair(n_inputs: object) -> tuple[int, int]:
+    """n_inputs given as a (min, max) range: two ints, else a TypeError."""
+    if isinstance(n_inputs, (tuple, list)) and len(n_inputs) == 2 and all(map(_is_int, n_inputs)):
+        return n_inputs[0], n_inputs[1]
+    raise TypeError(
+        f"expressions: n_inputs must be an int or a (min, max) pair of ints, "
+        f"got {type(n_inputs).__name__} {_short(n_inputs)}"
+    )
 
 
 @st.composite

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import graphviz
 
-from autograd.engine import Value
+from autograd.engine import Value, _short
 
 MAX_NODES = 2000
 
@@ -36,7 +36,7 @@ def _number(x: object, precision: int) -> str:
     return html.escape(f"{x:.{precision}g}")
 
 
-def _walk(root: Value, max_nodes: int | None) -> list[Value]:
+def _walk(root: Value, max_nodes: int | None, where: str = "draw") -> list[Value]:
     """Every Value behind root, root first, then depth-first in argument order."""
     order, seen, stack = [], set(), [root]
     while stack:
@@ -47,7 +47,7 @@ def _walk(root: Value, max_nodes: int | None) -> list[Value]:
         order.append(node)
         if max_nodes is not None and len(order) > max_nodes:
             raise ValueError(
-                f"draw: the graph has more than max_nodes={max_nodes} Values "
+                f"{where}: the graph has more than max_nodes={max_nodes} Values "
                 f"(counted {_count(root)}); Graphviz would take minutes to lay it out. "
                 "Pass max_nodes=None to draw it anyway, or draw a smaller graph."
             )
@@ -122,19 +122,48 @@ def draw(
     different colours and the root has a double border; `color_by="grad"`
     shades each value by |grad| on a log scale instead, with a legend.
     """
+    return _draw("draw", root, rankdir, show_grad, precision, params, color_by, max_nodes)
+
+
+def _draw(
+    where: str,
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    precision: int = 4,
+    params: Iterable[Value] | Value | None = None,
+    color_by: str | None = None,
+    max_nodes: int | None = MAX_NODES,
+) -> graphviz.Digraph:
+    """draw(), with errors naming `where` (draw or to_svg)."""
     if not isinstance(root, Value):
-        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+        raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+        raise ValueError(f"{where}: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
     if color_by not in (None, "grad"):
-        raise ValueError(f"draw: color_by must be None or 'grad', got {color_by!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"draw: precision must be an int from 1 to 17, got {precision!r}")
+        raise ValueError(f"{where}: color_by must be None or 'grad', got {color_by!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int):
+        raise TypeError(
+            f"{where}: precision must be an int, got {type(precision).__name__} {precision!r}"
+        )
+    if not 1 <= precision <= 17:
+        raise ValueError(f"{where}: precision must be an int from 1 to 17, got {precision!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
+        raise TypeError(
+            f"{where}: max_nodes must be an int or None, "
+            f"got {type(max_nodes).__name__} {_short(max_nodes)}"
+        )
     if isinstance(params, Value):
         params = [params]
-    param_ids = {id(p) for p in params or ()}
+    try:
+        param_ids = {id(p) for p in params or ()}
+    except TypeError:
+        raise TypeError(
+            f"{where}: params must be a Value or an iterable of Values, "
+            f"got {type(params).__name__} {_short(params)}"
+        ) from None
 
-    nodes = _walk(root, max_nodes)
+    nodes = _walk(root, max_nodes, where)
     name = {id(node): f"v{i}" for i, node in enumerate(nodes)}
     grads = [g.data if isinstance(g, Value) else g for g in (n.grad for n in nodes)]
     scale = _heat(grads) if color_by == "grad" else None
@@ -181,10 +210,17 @@ def draw(
     return dot
 
 
+_OPTIONS = ("rankdir", "show_grad", "precision", "params", "color_by", "max_nodes")
+
+
 def to_svg(root: Value, **options: object) -> str:
     """The drawing of `draw(root, **options)` as SVG text (needs Graphviz's `dot` program)."""
+    unknown = [name for name in options if name not in _OPTIONS]
+    if unknown:
+        raise TypeError(f"to_svg: unknown option {unknown[0]!r}; choose from {', '.join(_OPTIONS)}")
+    dot = _draw("to_svg", root, **options)  # type: ignore[arg-type]
     try:
-        return draw(root, **options).pipe(format="svg", encoding="utf-8")
+        return dot.pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
             "to_svg: Graphviz's `dot` program is not installed (or not on PATH). Install it "

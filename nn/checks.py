@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import random
+from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value
@@ -80,3 +82,24 @@ def scalar(x: Any, where: str) -> Value | float:
 def data_of(x: Any) -> Any:
     """`x.data` for a Value (a gradient left by create_graph, say), `x` itself otherwise."""
     return x.data if isinstance(x, Value) else x
+
+
+def generator(x: Any, where: str) -> random.Random | None:
+    """`x` if it is a random.Random or None."""
+    if x is not None and not isinstance(x, random.Random):
+        raise TypeError(f"{where} must be a random.Random or None, got {describe(x)}")
+    return x
+
+
+def sample_error(x: Any, where: str) -> TypeError | None:
+    """The TypeError for an input sample `x` that is not a sequence of numbers or Values.
+
+    None when no fault is found (a one-shot iterator already consumed, say): the
+    caller then lets its original error stand. Called only after something failed.
+    """
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        return TypeError(f"{where}: expected a sequence of numbers or Values, got {describe(x)}")
+    for i, v in enumerate(x):
+        if not isinstance(v, (Value, numbers.Real)):
+            return TypeError(f"{where}: input {i} must be a number or a Value, got {describe(v)}")
+    return None

@@ -21,11 +21,8 @@ def make_moons(
     Gaussian noise added to each coordinate.
     """
     n_samples = integer(n_samples, "make_moons: n_samples", 2)
-    if not isinstance(noise, numbers.Real):
-        raise TypeError(f"make_moons: noise must be a real number, got {type(noise).__name__}")
-    if not noise >= 0:
-        raise ValueError(f"make_moons: noise must be >= 0, got {noise!r}")
-    rng = random.Random(seed)
+    noise = nonnegative(noise, "make_moons: noise")
+    rng = random.Random(_check_seed(seed, "make_moons"))
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
     X: list[list[float]] = []
@@ -53,15 +50,19 @@ def _check_seed(seed: Any, where: str) -> int | None:
     return None if seed is None else int(seed)
 
 
+def _check_sequence(data: Any, name: str, where: str) -> None:
+    # A str or a dict has a length and [] too, but indexing it by position is meaningless.
+    if (
+        isinstance(data, (str, bytes, Mapping))
+        or not hasattr(data, "__len__")
+        or not hasattr(data, "__getitem__")
+    ):
+        raise TypeError(f"{where}: {name} must be a sequence, got {type(data).__name__}")
+
+
 def _check_xy(X: Any, y: Any, where: str) -> int:
-    for name, data in (("X", X), ("y", y)):
-        # A str or a dict has a length and [] too, but indexing it by position is meaningless.
-        if (
-            isinstance(data, (str, bytes, Mapping))
-            or not hasattr(data, "__len__")
-            or not hasattr(data, "__getitem__")
-        ):
-            raise TypeError(f"{where}: {name} must be a sequence, got {type(data).__name__}")
+    _check_sequence(X, "X", where)
+    _check_sequence(y, "y", where)
     if len(X) != len(y):
         raise ValueError(f"{where}: X and y must have the same length, got {len(X)} and {len(y)}")
     return len(X)

@@ -6,6 +6,7 @@ import html
 
 import graphviz
 
+from nn.checks import integer
 from nn.modules import MLP, Layer
 
 POSITIVE, NEGATIVE = "#2563eb", "#dc2626"  # blue and red, as in most textbook figures
@@ -23,6 +24,7 @@ def draw_network(model: MLP | Layer, *, precision: int = 2) -> graphviz.Digraph:
         layers = model.layers
     else:
         raise TypeError(f"draw_network: expected an MLP or a Layer, got {type(model).__name__}")
+    integer(precision, "draw_network: precision", minimum=0, kind=int)
     largest = max((abs(w.data) for layer in layers for n in layer.neurons for w in n.w), default=0)
     largest = largest or 1.0
 

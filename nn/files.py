@@ -12,6 +12,15 @@ FORMAT = "valuegrad.model"
 VERSION = 1
 
 
+def _path(path: Any, where: str) -> Path:
+    """`path` as a Path; a TypeError naming `where` when it is not a str or os.PathLike."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{where}: path must be a str or os.PathLike, got {type(path).__name__} {path!r:.60}"
+        )
+    return Path(path)
+
+
 def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write `text` to a temporary file beside `path`, then rename it over `path`.
 
@@ -32,6 +41,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
 
 def dump_model(path: str | os.PathLike, model_type: str, parameters: dict[str, float]) -> None:
     """Save parameters as a JSON model file (non-finite values cannot be saved)."""
+    path = _path(path, "save")
     payload = {"format": FORMAT, "version": VERSION, "model": model_type, "parameters": parameters}
     try:
         text = json.dumps(payload, indent=1, allow_nan=False)
@@ -45,6 +55,7 @@ def dump_model(path: str | os.PathLike, model_type: str, parameters: dict[str, f
 
 def read_model(path: str | os.PathLike, model_type: str) -> dict[str, Any]:
     """The parameters stored in a model file, after checking its format; ValueError if broken."""
+    _path(path, "load")
     try:
         text = Path(path).read_text(encoding="utf-8")
         payload = json.loads(text)

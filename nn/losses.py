@@ -145,7 +145,7 @@ def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[i
         zs = _vector(z, "cross_entropy", f"logits[{i}]")
         widths.append(len(zs))
         if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-            raise ValueError(
+            raise TypeError(
                 f"cross_entropy: targets[{i}] must be an int class index, got {describe(t)}"
             )
         if not 0 <= t < len(zs):

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
-from nn.checks import choice, integer
+from nn.checks import choice, generator, integer, sample_error
 from nn.files import dump_model, read_model
 from nn.init import ACTIVATIONS, SCHEMES, initialise
 
@@ -131,18 +131,21 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str = "relu", rng: random.Random | None = None):
-        # Sizes must be true ints (not numpy's) and a non-str activation is a ValueError,
-        # as they have always been here; nn.init is stricter about the activation's type.
+        # Sizes must be true ints (not numpy's).
         integer(nin, "Neuron: nin", kind=int)
-        self.activation = choice(activation, "activation", ACTIVATIONS, str_only=False)
+        self.activation = choice(activation, "Neuron: activation", ACTIVATIONS)
+        generator(rng, "Neuron: rng")
         self.w = [Value(0.0, f"w{i}") for i in range(nin)]
         self.b = Value(0.0, "b")
         initialise(self, "default", activation, rng)
 
     def forward(self, x: Input) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        out = dot(self.w, x, self.b)
+        try:  # costs nothing until something raises: the diagnosis waits for a failure
+            if len(x) != len(self.w):
+                raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+            out = dot(self.w, x, self.b)
+        except TypeError as error:
+            raise (sample_error(x, "Neuron") or error) from None
         if self.activation == "linear":
             return out
         return getattr(out, self.activation)()
@@ -157,12 +160,25 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", rng: random.Random | None = None
     ):
+        integer(nin, "Layer: nin", kind=int)
         integer(nout, "Layer: nout", kind=int)
+        choice(activation, "Layer: activation", ACTIVATIONS)
+        generator(rng, "Layer: rng")
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
     def forward(self, x: Input) -> list[Value]:
+        return self._forward(x, "Layer")
+
+    def _forward(self, x: Input, where: str) -> list[Value]:
+        """forward(), with input errors naming `where` (Layer, or the MLP it belongs to)."""
         # Lift numbers to Values once here rather than once per neuron.
-        x = [v if isinstance(v, Value) else Value(v) for v in x]
+        try:
+            x = [v if isinstance(v, Value) else Value(v) for v in x]
+        except TypeError as error:
+            raise (sample_error(x, where) or error) from None
+        nin = len(self.neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"{where}: expected {nin} inputs, got {len(x)}")
         return [n(x) for n in self.neurons]
 
     def __repr__(self) -> str:
@@ -191,10 +207,15 @@ class MLP(Module):
         init: str = "default",
     ):
         integer(nin, "MLP: nin", kind=int)
-        if not isinstance(nouts, Sequence) or not nouts:
+        if not isinstance(nouts, Sequence) or isinstance(nouts, str):
             raise TypeError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        choice(activation, "activation", ACTIVATIONS, str_only=False)
-        choice(init, "MLP: init", SCHEMES, str_only=False)
+        if not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for i, nout in enumerate(nouts):
+            integer(nout, f"MLP: nouts[{i}]", kind=int)
+        choice(activation, "MLP: activation", ACTIVATIONS)
+        choice(init, "MLP: init", SCHEMES)
+        generator(rng, "MLP: rng")
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", rng)
@@ -205,7 +226,8 @@ class MLP(Module):
                 initialise(layer, init, layer.neurons[0].activation, rng)
 
     def forward(self, x: Input) -> Value | list[Value]:
-        for layer in self.layers:
+        x = self.layers[0]._forward(x, "MLP")  # only the first layer sees the caller's input
+        for layer in self.layers[1:]:
             x = layer(x)
         return x[0] if len(x) == 1 else x
 

@@ -33,8 +33,8 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from autograd import Value, no_grad
-from nn.checks import data_of
-from nn.data import batches
+from nn.checks import data_of, describe, integer, real
+from nn.data import _check_seed, _check_sequence, batches
 from nn.modules import Module
 from nn.optim import clip_grad_norm_
 
@@ -216,6 +216,35 @@ def _zeros_like_preds(model: Module, x: Any, n: int) -> list:
     return [[0.0] * len(out) if isinstance(out, list) else 0.0 for _ in range(n)]
 
 
+def _check_fit(
+    model: Any, X: Any, y: Any, loss: Any, optimizer: Any, scheduler: Any, callbacks: Any
+) -> list[Callable]:
+    """fit's objects checked for type before any training starts; returns the callbacks."""
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn Module, got {describe(model)}")
+    _check_sequence(X, "X", "fit")
+    _check_sequence(y, "y", "fit")
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be callable, got {describe(loss)}")
+    if not hasattr(optimizer, "param_groups") or not callable(getattr(optimizer, "step", None)):
+        raise TypeError(
+            f"fit: optimizer must have param_groups and step() (an nn.optim optimizer), "
+            f"got {describe(optimizer)}"
+        )
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler must have step() or be None, got {describe(scheduler)}")
+    try:
+        callbacks = list(callbacks)
+    except TypeError:
+        raise TypeError(
+            f"fit: callbacks must be a list of callables, got {describe(callbacks)}"
+        ) from None
+    for i, callback in enumerate(callbacks):
+        if not callable(callback):
+            raise TypeError(f"fit: callbacks[{i}] must be callable, got {describe(callback)}")
+    return callbacks
+
+
 def fit(
     model: Module,
     X: Sequence[Any],
@@ -241,12 +270,22 @@ def fit(
     each epoch and may return True to stop. `compile=True` runs each batch
     through `autograd.compile` (needs numpy): the same numbers, much faster.
     """
+    callbacks = _check_fit(model, X, y, loss, optimizer, scheduler, callbacks)
     if len(X) != len(y) or not X:
         raise ValueError(f"fit: X and y must be non-empty and equally long, got {len(X)}, {len(y)}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    integer(epochs, "fit: epochs", 0, kind=int)
+    if batch_size is not None:
+        integer(batch_size, "fit: batch_size", 1)
+    if clip_norm is not None and not real(clip_norm, "fit: clip_norm") >= 0:
+        raise ValueError(f"fit: clip_norm must be >= 0 or None, got {clip_norm!r}")
+    _check_seed(seed, "fit")
     if metrics is None:
         metrics = [] if getattr(loss, "__name__", "") == "mse" else ["accuracy"]
+    if isinstance(metrics, (str, bytes)):
+        raise TypeError(
+            f"fit: metrics must be a list of metric names or a dict of callables, "
+            f"got {describe(metrics)}"
+        )
     if not isinstance(metrics, dict):
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:

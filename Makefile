@@ -21,6 +21,8 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
+	$(PY) benchmarks/compiled_step.py
+	$(PY) benchmarks/limits.py
 
 # The README's pictures, under docs/.
 figures: $(VENV)/.demos dot

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, gradcheck
+from autograd import Value, gradcheck, gradgradcheck
 from autograd.testing import expressions
 
 
@@ -354,3 +354,20 @@ def test_derivatives_at_kinks_follow_pytorch():
     x = Value(0.0)
     (x**0).backward()
     assert x.grad == 0.0 and math.isfinite(x.grad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(xs=st.lists(reals(-30, 30), min_size=1, max_size=5))
+def test_logsumexp_value_and_gradients(xs):
+    out = autograd.logsumexp([Value(x) for x in xs])
+    assert out.data == pytest.approx(math.log(math.fsum(math.exp(x) for x in xs)), rel=1e-12)
+    assert_grads_match(lambda *v: autograd.logsumexp(v), xs)
+    assert gradgradcheck(lambda *v: autograd.logsumexp(v), xs)
+
+
+def test_logsumexp_does_not_overflow():
+    big = [Value(1000.0), Value(-1000.0), Value(999.0)]
+    out = autograd.logsumexp(big)
+    out.backward()
+    assert out.data == pytest.approx(1000.0 + math.log1p(math.exp(-1.0)))
+    assert [v.grad for v in big] == pytest.approx([1 / (1 + math.exp(-1)), 0.0, 1 / (1 + math.e)])

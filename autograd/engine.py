@@ -338,20 +338,16 @@ def _power(base: Value, exponent: Value) -> Value:
     return _result(data, (base, exponent), "**", _d_pow)
 
 
-def _iterable(values: Any, where: str) -> Iterator[Any]:
-    """An iterator over `values`, or a TypeError naming `where` and the offending type."""
+def _values(values: Any, where: str) -> list[Value]:
+    """`values` as Values, numbers made constant leaves; a TypeError naming `where` otherwise."""
     try:
-        return iter(values)
+        items = iter(values)
     except TypeError:
         raise TypeError(
             f"{where}: expected an iterable of Values or numbers, "
             f"got {type(values).__name__} {_short(values)}"
         ) from None
-
-
-def _constant(x: Any, where: str) -> Value:
-    """A constant leaf for the number `x`; a TypeError naming `where` when it is not one."""
-    return Value(_real(x, where))
+    return [v if isinstance(v, Value) else Value(_real(v, where)) for v in items]
 
 
 def _inputs(inputs: Any) -> list[Value]:
@@ -375,9 +371,7 @@ def _inputs(inputs: Any) -> list[Value]:
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors torch.sum
     """One n-ary sum node over `values` (numbers become constant leaves)."""
-    parents = tuple(
-        v if isinstance(v, Value) else _constant(v, "sum") for v in _iterable(values, "sum")
-    )
+    parents = tuple(_values(values, "sum"))
     if not parents:
         return Value(0.0)
     return _result(builtins.sum([p.data for p in parents]), parents, "sum", _d_sum)
@@ -393,24 +387,20 @@ def dot(
     A neuron's weighted sum as a single node: a fraction of the graph that
     separate `*` and `+` nodes would make, and one box in a drawing.
     """
-    ws = [w if isinstance(w, Value) else _constant(w, "dot") for w in _iterable(weights, "dot")]
-    xs = [x if isinstance(x, Value) else _constant(x, "dot") for x in _iterable(inputs, "dot")]
+    ws, xs = _values(weights, "dot"), _values(inputs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
     data = builtins.sum([w.data * x.data for w, x in zip(ws, xs)])
     if bias is None:
         return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
     if not isinstance(bias, Value):
-        bias = _constant(bias, "dot: bias")
+        bias = Value(_real(bias, "dot: bias"))
     return _result(data + bias.data, (*ws, *xs, bias), "dot", _d_dot, len(ws))
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """One node for log(sum(exp(v) for v in values)), computed without overflow."""
-    parents = tuple(
-        v if isinstance(v, Value) else _constant(v, "logsumexp")
-        for v in _iterable(values, "logsumexp")
-    )
+    parents = tuple(_values(values, "logsumexp"))
     if not parents:
         raise ValueError("logsumexp: needs at least one value")
     top = max(p.data for p in parents)  # shift by the largest, so exp cannot overflow

@@ -132,6 +132,16 @@ class _Step:
     name: str = ""  # the op, for error messages
 
 
+@dataclass
+class _Run:
+    """One call's values: a program is shared by every call (and thread), its runs are not."""
+
+    vals: list  # slot -> array (B,), or a float for lane-independent slots
+    mats: dict[int, np.ndarray]  # block id -> (rows, B) matrix
+    theta: np.ndarray  # the parameters' data, as one vector
+    batch: tuple[int]  # (B,)
+
+
 class Program:
     """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
 
@@ -175,7 +185,6 @@ class Program:
                 if not leaf.parents and id(leaf) not in slot:
                     self._new(slot, leaf)
                     self.params.append(leaf)
-        self.n_slots = len(slot)
         nodes = []
         for node in order:
             if node._deriv is _d_primitive:
@@ -271,53 +280,63 @@ class Program:
 
     # ---- running ---------------------------------------------------------------
 
-    def _load(self, arrays: list[np.ndarray]) -> tuple[list, dict[int, np.ndarray]]:
-        vals: list[Any] = [None] * self.n_slots
-        mats: dict[int, np.ndarray] = {}
+    def _load(self, arrays: list[np.ndarray]) -> _Run:
+        run = _Run([None] * self.n_slots, {}, np.empty(0), arrays[0].shape[:1])
         for rows, a in zip(self.input_slots, arrays):
             if isinstance(rows, list):
-                block = np.ascontiguousarray(a.T)
-                mats[self.row_of[rows[0]][0]] = block
-                for r, s in enumerate(rows):
-                    vals[s] = block[r]
+                self._store(self.row_of[rows[0]][0], np.ascontiguousarray(a.T), run)
             else:
-                vals[rows] = a
+                run.vals[rows] = a
         data = [p.data for p in self.params]
-        vals[self.n_inputs : self.n_inputs + len(data)] = data
-        self.theta = np.array(data)  # the same, as one vector for the layers' matrices
-        return vals, mats
+        run.vals[self.n_inputs : self.n_inputs + len(data)] = data
+        run.theta = np.array(data)  # the same, as one vector for the layers' matrices
+        return run
 
-    def _matrix(self, slots: Sequence[int], vals: list, mats: dict) -> np.ndarray:
-        """The values of `slots` as rows of a matrix, without copying when they are a block."""
+    def _block_of(self, slots: Sequence[int]) -> int | None:
+        """The block whose rows are exactly `slots`, in order, if there is one."""
         first = self.row_of.get(slots[0])
         if first is not None and first[1] == 0 and self.blocks[first[0]] == tuple(slots):
-            return mats[first[0]]
-        return np.stack([np.broadcast_to(vals[s], self.batch) for s in slots])
+            return first[0]
+        return None
 
-    def forward(self, arrays: list[np.ndarray]) -> tuple[list, dict[int, np.ndarray]]:
-        self.batch = arrays[0].shape[:1]
-        vals, mats = self._load(arrays)
+    def _matrix(self, slots: Sequence[int], run: _Run) -> np.ndarray:
+        """The values of `slots` as rows of a matrix, without copying when they are a block."""
+        bid = self._block_of(slots)
+        if bid is not None:
+            return run.mats[bid]
+        return np.stack([np.broadcast_to(run.vals[s], run.batch) for s in slots])
+
+    def forward(self, arrays: list[np.ndarray]) -> _Run:
+        run = self._load(arrays)
+        vals = run.vals
         for step in self.steps:
             if step.kind == "node":
                 vals[step.out] = step.forward(step.ctx, *[vals[s] for s in step.ins])
             elif step.kind == "layer":
-                out = self.theta[step.weights] @ self._matrix(step.ins, vals, mats)
+                out = run.theta[step.weights] @ self._matrix(step.ins, run)
                 if step.biases is not None:
-                    out += self.theta[step.biases][:, None]
-                self._store(step.out, out, vals, mats)
+                    out += run.theta[step.biases][:, None]
+                self._store(step.out, out, run)
             else:
-                self._store(step.out, step.forward(step.ctx, mats[step.in_block]), vals, mats)
-        return vals, mats
+                self._store(step.out, step.forward(step.ctx, run.mats[step.in_block]), run)
+        return run
 
-    def _store(self, bid: int, block: np.ndarray, vals: list, mats: dict) -> None:
-        mats[bid] = block
+    def _store(self, bid: int, block: np.ndarray, run: _Run) -> None:
+        run.mats[bid] = block
         for r, s in enumerate(self.blocks[bid]):
-            vals[s] = block[r]
+            run.vals[s] = block[r]
 
-    def backward(self, vals: list, mats: dict, seeds: list[np.ndarray]) -> list[float]:
+    def backward(self, run: _Run, seeds: list[np.ndarray]) -> list[float]:
         """d(sum of seeds * outputs) / d(each captured parameter)."""
+        vals, mats = run.vals, run.mats
         grads: list[Any] = [None] * self.n_slots
         gmats: dict[int, np.ndarray] = {}
+
+        def add_block(bid: int, G: np.ndarray) -> None:
+            if bid in gmats:
+                gmats[bid] += G
+            else:
+                gmats[bid] = G.copy()
 
         totals = [0.0] * len(self.params)  # from single nodes
         layer_totals = np.zeros(len(self.params))  # from layers' matrix products
@@ -330,12 +349,12 @@ class Program:
             elif s in self.row_of:
                 bid, r = self.row_of[s]
                 if bid not in gmats:
-                    gmats[bid] = np.zeros((len(self.blocks[bid]), *self.batch))
+                    gmats[bid] = np.zeros((len(self.blocks[bid]), *run.batch))
                 gmats[bid][r] += g
             elif s in self.uniform:
                 grads[s] = float(np.sum(g)) + (grads[s] or 0.0)
             elif grads[s] is None:
-                grads[s] = np.array(np.broadcast_to(g, self.batch))
+                grads[s] = np.array(np.broadcast_to(g, run.batch))
             else:
                 grads[s] += g
 
@@ -360,14 +379,12 @@ class Program:
                 G = gmats.get(step.out)
                 if G is None:
                     continue
-                X = self._matrix(step.ins, vals, mats)
+                X = self._matrix(step.ins, run)
                 if any(s >= self.n_inputs for s in step.ins):
-                    dX = self.theta[step.weights].T @ G
-                    first = self.row_of.get(step.ins[0])
-                    if first is not None and self.blocks[first[0]] == step.ins:
-                        if first[0] not in gmats:
-                            gmats[first[0]] = np.zeros_like(dX)
-                        gmats[first[0]] += dX
+                    dX = run.theta[step.weights].T @ G
+                    bid = self._block_of(step.ins)
+                    if bid is not None:
+                        add_block(bid, dX)
                     else:
                         for s, row in zip(step.ins, dX):
                             add(s, row)
@@ -379,9 +396,7 @@ class Program:
                 if G is None:
                     continue
                 (local,) = step.derivative(step.ctx, mats[step.out], mats[step.in_block])
-                if step.in_block not in gmats:
-                    gmats[step.in_block] = np.zeros_like(G)
-                gmats[step.in_block] += local * G
+                add_block(step.in_block, local * G)
         return [a + b for a, b in zip(totals, layer_totals.tolist())]
 
 
@@ -471,11 +486,11 @@ class Compiled:
                 "compile: a training step needs a function returning one Value, "
                 f"got a {program.returned}"
             )
-        vals, mats = program.forward(arrays)
-        per_sample = np.broadcast_to(vals[program.outputs[0]], program.batch)
+        run = program.forward(arrays)
+        per_sample = np.broadcast_to(run.vals[program.outputs[0]], run.batch)
         size = per_sample.shape[0]
         scale = 1.0 / size if self.reduction == "mean" else 1.0
-        grads = program.backward(vals, mats, [np.full(size, scale)])
+        grads = program.backward(run, [np.full(size, scale)])
         for p, g in zip(program.params, grads):
             p.grad += g
         return float(per_sample.sum() * scale)
@@ -483,8 +498,8 @@ class Compiled:
     def forward(self, *batched_args: Any) -> np.ndarray:
         """Per-sample outputs, no gradients: shape (B,), or (B, k) when fn returns k Values."""
         program, arrays = self._program(batched_args)
-        vals, _ = program.forward(arrays)
-        columns = [np.broadcast_to(vals[s], program.batch) for s in program.outputs]
+        run = program.forward(arrays)
+        columns = [np.broadcast_to(run.vals[s], run.batch) for s in program.outputs]
         return columns[0].copy() if program.single else np.stack(columns, axis=1)
 
 

@@ -212,3 +212,15 @@ def test_regressions_found_in_review(np):
     assert v.grad == pytest.approx(1.5)  # the lane x=4: d/dv 3 * sqrt(4v) = 3 at v=1; mean of 2
     with pytest.raises(ValueError, match="sqrt: derivative is undefined at input 0.0"):
         autograd.compile(lambda x: (v * x).sqrt())(np.array([0.0, 4.0]))
+
+
+def test_one_compiled_function_serves_several_threads(np):
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = MLP(2, [8, 1], activation="tanh", rng=random.Random(0))
+    predict = autograd.compile(lambda x: model(x))
+    batches = [np.full((50 + 10 * k, 2), 0.1 * k) for k in range(12)]
+    sequential = [predict.forward(b).tolist() for b in batches]
+    with ThreadPoolExecutor(max_workers=6) as pool:  # each call keeps its own values
+        threaded = [r.tolist() for r in pool.map(predict.forward, batches)]
+    assert threaded == sequential

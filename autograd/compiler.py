@@ -32,44 +32,65 @@ from autograd.engine import Value, _short, _topological_order
 from autograd.ops import Primitive, _d_primitive, _np_sigmoid
 
 
-def _check(ok: Any, op: str, what: str, x: Any, error: type = ValueError) -> None:
+def _check(bad: Any, op: str, what: str, x: Any, error: type = ValueError) -> None:
     """The engine's domain errors, for a whole batch: name the first offending value."""
-    if not np.all(ok):
-        first = float(np.broadcast_to(x, np.shape(ok))[~np.asarray(ok)][0])
+    if np.any(bad):
+        first = float(np.broadcast_to(x, np.shape(bad))[np.asarray(bad)][0])
         raise error(f"{op}: {what}, got {first!r} in the batch")
 
 
+# As in the engine, only a finite input outside an op's domain is an error: nan and
+# inf data, and overflow, follow IEEE (numpy's warnings about them are silenced).
+def _negative(x: Any) -> Any:
+    return (x < 0) & (x > -np.inf)
+
+
+def _power(x: Any, y: Any) -> Any:
+    """x ** y for a constant y, as the engine's: nan for (-inf) ** +-0.5, as PyTorch."""
+    return np.where((x == -np.inf) & (np.abs(y) == 0.5), np.nan, x**y)
+
+
 def _pow_const(n, x):
-    if not float(n).is_integer():
-        _check(x >= 0, "pow", "negative base with a non-integer exponent", x)
+    if np.isfinite(n) and not float(n).is_integer():
+        _check(_negative(x), "pow", "negative base with a non-integer exponent", x)
     if n < 0:
-        _check(x != 0, "pow", "0.0 raised to a negative power", x, ZeroDivisionError)
-    return x**n
+        _check(x == 0, "pow", "0.0 raised to a negative power", x, ZeroDivisionError)
+    return _power(x, n)
 
 
 def _pow(n, x, y):
-    _check(x > 0, "pow", "the base must be positive when the exponent is a Value", x)
+    _check(_negative(x), "pow", "the base must be non-negative when the exponent is a Value", x)
+    _check((x == 0) & (y < 0), "pow", "0.0 raised to a negative power", y, ZeroDivisionError)
     return x**y
 
 
 def _log(n, x):
-    _check(x > 0, "log", "input must be positive", x)
+    _check(_negative(x) | (x == 0), "log", "input must be positive", x)
     return np.log(x)
 
 
 def _sqrt(n, x):
-    _check(x >= 0, "sqrt", "input must be non-negative", x)
+    _check(_negative(x), "sqrt", "input must be non-negative", x)
     return np.sqrt(x)
 
 
 def _div(n, a, b):
-    _check(b != 0, "division", "division by zero", b, ZeroDivisionError)
+    _check(b == 0, "division", "division by zero", b, ZeroDivisionError)
     return a / b
 
 
 def _logsumexp(n, *xs):
     top = functools.reduce(np.maximum, xs)  # pairwise: lanes and lane-independent values mix
-    return top + np.log(sum(np.exp(x - top) for x in xs))
+    finite = np.isfinite(top)  # inf, all -inf or a nan: the answer is top itself
+    shift = np.where(finite, top, 0.0)
+    return np.where(finite, shift + np.log(sum(np.exp(x - shift) for x in xs)), top)
+
+
+def _d_pow(n, out, x, y):  # the engine's rule, lane by lane
+    at_zero = x == 0
+    dx = np.where(y == 0, 0.0, y * x ** np.where(y == 0, 1.0, y - 1.0))
+    log = np.where(at_zero, -np.inf, np.log(np.where(at_zero, 1.0, x)))  # no division by 0
+    return dx, np.where(at_zero & (y >= 0), 0.0, out * log)
 
 
 def _sum(n, *xs):
@@ -106,12 +127,13 @@ FORWARD: dict[Callable, Callable] = {
     E._d_logsumexp: _logsumexp,
 }
 DERIVATIVE: dict[Callable, Callable] = {
-    E._d_abs: lambda n, out, x: (np.sign(x),),
-    E._d_relu: lambda n, out, x: (np.where(x > 0, 1.0, 0.0),),
+    E._d_abs: lambda n, out, x: (np.where(np.isnan(x), 0.0, np.sign(x)),),  # 0 at nan
+    E._d_relu: lambda n, out, x: (np.where(x <= 0, 0.0, 1.0),),
+    E._d_pow_const: lambda n, out, x: (n * _power(x, n - 1.0) if n else 0.0,),
     E._d_leaky_relu: lambda slope, out, x: (np.where(x > 0, 1.0, slope),),
     E._d_sin: lambda n, out, x: (np.cos(x),),
     E._d_cos: lambda n, out, x: (-np.sin(x),),
-    E._d_pow: lambda n, out, x, y: (y * x ** (y - 1.0), out * np.log(x)),
+    E._d_pow: _d_pow,
     E._d_logsumexp: lambda n, out, *xs: tuple(np.exp(x - out) for x in xs),
 }
 
@@ -371,24 +393,24 @@ class Program:
                 g = grad_of(step.out)
                 if g is None:
                     continue
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    local = step.derivative(step.ctx, vals[step.out], *[vals[s] for s in step.ins])
-                for s, d in zip(step.ins, local):  # _flow handles what is not finite
-                    add(s, _flow(d, g, step, vals))
+                ins = [vals[s] for s in step.ins]
+                local = step.derivative(step.ctx, vals[step.out], *ins)
+                for k, (s, d) in enumerate(zip(step.ins, local)):
+                    add(s, _flow(d, g, step, k, vals[step.out], ins))
             elif step.kind == "layer":
                 G = gmats.get(step.out)
                 if G is None:
                     continue
                 X = self._matrix(step.ins, run)
                 if any(s >= self.n_inputs for s in step.ins):
-                    dX = run.theta[step.weights].T @ G
+                    dX = _product(run.theta[step.weights].T, G)
                     bid = self._block_of(step.ins)
                     if bid is not None:
                         add_block(bid, dX)
                     else:
                         for s, row in zip(step.ins, dX):
                             add(s, row)
-                np.add.at(layer_totals, step.weights, G @ X.T)  # add.at: a weight may repeat
+                np.add.at(layer_totals, step.weights, _product(G, X.T))  # a weight may repeat
                 if step.biases is not None:
                     np.add.at(layer_totals, step.biases, G.sum(axis=1))
             else:
@@ -396,27 +418,47 @@ class Program:
                 if G is None:
                     continue
                 (local,) = step.derivative(step.ctx, mats[step.out], mats[step.in_block])
-                add_block(step.in_block, local * G)
+                ins = [mats[step.in_block]]
+                add_block(step.in_block, _flow(local, G, step, 0, mats[step.out], ins))
         return [a + b for a, b in zip(totals, layer_totals.tolist())]
 
 
-def _flow(d: Any, g: Any, step: _Step, vals: list) -> Any:
+def _flow(d: Any, g: Any, step: _Step, k: int, out: Any, ins: list) -> Any:
     """d * g, lane by lane, as the engine's backward computes it.
 
-    Where nothing flows (g == 0) an infinite local derivative contributes 0, as
-    the engine skips such a node; where something flows, it is an error, as there.
+    Nothing flows where g is 0 (the engine skips the node) or d is 0 (even against
+    inf); a derivative that is infinite at a finite point (sqrt at 0: its formula
+    divides by zero) is an error where something flows, as there. Otherwise IEEE.
     """
-    if np.all(np.isfinite(d)):
-        return d * g
-    stuck = ~np.isfinite(d) & (g != 0)
-    if np.any(stuck):
-        inputs = [float(np.broadcast_to(vals[s], np.shape(stuck))[stuck][0]) for s in step.ins]
-        raise ValueError(
-            f"{step.name}: derivative is undefined at input "
-            f"{', '.join(map(repr, inputs))} (in the batch)"
-        )
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(d), d * g, 0.0)
+    flow = d * g
+    if np.all(np.isfinite(flow)):
+        return flow
+    flow = np.where((d == 0) | (g == 0), 0.0, flow)
+    suspect = np.broadcast_to(~np.isfinite(d) & (g != 0), np.shape(flow))
+    if np.any(suspect):  # compute those lanes again, this time stopping at a division by 0
+        at = [np.broadcast_to(x, suspect.shape)[suspect] for x in ins]
+        try:
+            with np.errstate(divide="raise"):
+                step.derivative(step.ctx, np.broadcast_to(out, suspect.shape)[suspect], *at)
+        except (FloatingPointError, ZeroDivisionError):
+            name = step.name or "op"
+            raise ValueError(
+                f"{name}: derivative is undefined at input "
+                f"{', '.join(repr(float(x[0])) for x in at)} (in the batch)"
+            ) from None
+    return flow
+
+
+def _product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """A @ B as the engine sums it: a term with a zero factor is 0, even against inf or nan."""
+    out = A @ B
+    if np.all(np.isfinite(out)):
+        return out
+    for i in range(A.shape[0]):  # the rare non-finite case: term by term, one row at a time
+        terms = A[i][:, None] * B
+        terms[(A[i][:, None] == 0) | (B == 0)] = 0.0
+        out[i] = terms.sum(axis=0)
+    return out
 
 
 def _primitive_rules(op: Primitive) -> tuple[Callable, Callable]:
@@ -486,21 +528,46 @@ class Compiled:
                 "compile: a training step needs a function returning one Value, "
                 f"got a {program.returned}"
             )
-        run = program.forward(arrays)
-        per_sample = np.broadcast_to(run.vals[program.outputs[0]], run.batch)
-        size = per_sample.shape[0]
-        scale = 1.0 / size if self.reduction == "mean" else 1.0
-        grads = program.backward(run, [np.full(size, scale)])
-        for p, g in zip(program.params, grads):
-            p.grad += g
+        per_sample, backward = self._vjp(program, arrays)
+        scale = 1.0 / per_sample.shape[0] if self.reduction == "mean" else 1.0
+        backward(np.full(per_sample.shape, scale))
         return float(per_sample.sum() * scale)
+
+    def vjp(self, *batched_args: Any) -> tuple[np.ndarray, Callable[[Any], None]]:
+        """Per-sample outputs (as `forward`), and a function that pulls a gradient back.
+
+        Given d(loss)/d(outputs), an array of the outputs' shape, the function adds
+        d(loss)/d(parameter) into every captured parameter's `.grad`, as `backward()`
+        would through the eager graph of the whole batch. So a loss that couples the
+        samples (a root mean square, say) can be computed eagerly on the outputs.
+        """
+        return self._vjp(*self._program(batched_args))
+
+    def _vjp(
+        self, program: Program, arrays: list[np.ndarray]
+    ) -> tuple[np.ndarray, Callable[[Any], None]]:
+        with np.errstate(all="ignore"):  # nan, inf and overflow follow IEEE, as in the engine
+            run = program.forward(arrays)
+        columns = [np.broadcast_to(run.vals[s], run.batch) for s in program.outputs]
+        outputs = columns[0].copy() if program.single else np.stack(columns, axis=1)
+
+        def backward(cotangents: Any) -> None:
+            seeds = np.asarray(cotangents, dtype=float)
+            if seeds.shape != outputs.shape:
+                raise ValueError(
+                    f"compile: the gradient has shape {seeds.shape}, the outputs {outputs.shape}"
+                )
+            per_output = [seeds] if program.single else list(seeds.T)
+            with np.errstate(all="ignore"):
+                grads = program.backward(run, per_output)
+            for p, g in zip(program.params, grads):
+                p.grad = g if p.grad is None else p.grad + g
+
+        return outputs, backward
 
     def forward(self, *batched_args: Any) -> np.ndarray:
         """Per-sample outputs, no gradients: shape (B,), or (B, k) when fn returns k Values."""
-        program, arrays = self._program(batched_args)
-        run = program.forward(arrays)
-        columns = [np.broadcast_to(run.vals[s], run.batch) for s in program.outputs]
-        return columns[0].copy() if program.single else np.stack(columns, axis=1)
+        return self.vjp(*batched_args)[0]
 
 
 def compile(fn: Callable, reduction: str = "mean") -> Compiled:  # noqa: A001 - as torch.compile

@@ -15,6 +15,7 @@ reference counting the moment its output is dropped.
 from __future__ import annotations
 
 import builtins
+import itertools
 import linecache
 import math
 import numbers
@@ -31,6 +32,12 @@ GRAD, ANOMALY = 1, 2
 _MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
 
 Number = int | float
+
+# The current moment, which every leaf records at its birth. A transform starts a new
+# moment (tick) before it makes its variables: a leaf older than that was captured from
+# outside, so the transform's result must stay connected to it.
+_clock = 0
+_ticks = itertools.count(1)
 
 
 def _real(x: Any, where: str) -> float:
@@ -60,7 +67,8 @@ class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made."""
 
     # _site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
-    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx", "_site")
+    # _born is a leaf's moment of birth (see `tick`), so transforms can tell captured Values.
+    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx", "_site", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -73,13 +81,38 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self._deriv: Callable[..., tuple] | None = None
         self._ctx: Any = None
+        self._born = _clock
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    # A Value stands in for its number wherever Python asks for one: float(v), int(v),
+    # round(v), math.floor(v), f"{v:.3f}", and `if v:` (true when the data is nonzero,
+    # as for a PyTorch scalar tensor).
     def __float__(self) -> float:
         return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return round(self.data, ndigits)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.data)
+
+    def __floor__(self) -> int:
+        return math.floor(self.data)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.data)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else str(self)
 
     def item(self) -> float:
         """The data as a Python float."""
@@ -89,7 +122,9 @@ class Value:
         """A new leaf with the same data (and label), cut off from the graph."""
         return Value(self.data, self.label)
 
-    # Ordering compares data, as a scalar tensor does; equality stays identity.
+    # Ordering compares data, as a scalar tensor does. Equality stays identity (`==` is
+    # `is`), so that Values can live in sets and dicts, as graphs and optimizers need:
+    # compare numbers with `a.data == b.data`.
     def __lt__(self, other: Any) -> bool:
         return self.data < _data(other)
 
@@ -159,15 +194,11 @@ class Value:
             return NotImplemented
         n = _real(other, "pow: exponent")
         x = self.data
-        if x < 0 and not n.is_integer():
-            raise ValueError(f"pow: negative base {x!r} with non-integer exponent {n!r}")
         if x == 0 and n < 0:
-            raise ZeroDivisionError(f"pow: 0.0 raised to the negative power {n!r}")
-        try:
-            data = x**n
-        except OverflowError:
-            raise OverflowError(f"pow: {x!r} ** {n!r} overflows a float") from None
-        return _result(data, (self,), "**", _d_pow_const, n)
+            raise ZeroDivisionError(f"pow: {x!r} raised to the negative power {n!r}")
+        if x < 0 and math.isfinite(x) and math.isfinite(n) and not n.is_integer():
+            raise ValueError(f"pow: negative base {x!r} with non-integer exponent {n!r}")
+        return _result(_pow_const(x, n), (self,), "**", _d_pow_const, n)
 
     def __rpow__(self, other: Any) -> Value:
         other = _operand(other)
@@ -189,19 +220,21 @@ class Value:
     def exp(self) -> Value:
         try:
             data = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp: exp({self.data!r}) overflows a float") from None
+        except OverflowError:  # IEEE: an overflow is inf
+            data = math.inf
         return _result(data, (self,), "exp", _d_exp)
 
     def log(self) -> Value:
-        if not self.data > 0:
-            raise ValueError(f"log: input must be positive, got {self.data!r}")
-        return _result(math.log(self.data), (self,), "log", _d_log)
+        x = self.data
+        if -math.inf < x <= 0:
+            raise ValueError(f"log: input must be positive, got {x!r}")
+        return _result(_log(x), (self,), "log", _d_log)
 
     def sqrt(self) -> Value:
-        if not self.data >= 0:
-            raise ValueError(f"sqrt: input must be non-negative, got {self.data!r}")
-        return _result(math.sqrt(self.data), (self,), "sqrt", _d_sqrt)
+        x = self.data
+        if -math.inf < x < 0:
+            raise ValueError(f"sqrt: input must be non-negative, got {x!r}")
+        return _result(math.sqrt(x) if x >= 0 else math.nan, (self,), "sqrt", _d_sqrt)
 
     def tanh(self) -> Value:
         return _result(math.tanh(self.data), (self,), "tanh", _d_tanh)
@@ -225,10 +258,10 @@ class Value:
         return _result(x if x > 0 else slope * x, (self,), "leaky_relu", _d_leaky_relu, slope)
 
     def sin(self) -> Value:
-        return _result(math.sin(self.data), (self,), "sin", _d_sin)
+        return _result(_sin(self.data), (self,), "sin", _d_sin)
 
     def cos(self) -> Value:
-        return _result(math.cos(self.data), (self,), "cos", _d_cos)
+        return _result(_cos(self.data), (self,), "cos", _d_cos)
 
     # ---- backpropagation ----------------------------------------------------
 
@@ -240,46 +273,70 @@ class Value:
     ) -> None:
         """Add d(self)/d(leaf) * gradient into every leaf's `.grad`.
 
-        Leaf gradients accumulate across calls, as in PyTorch; the gradients of
-        intermediate nodes are recomputed from zero and stay readable.
-        `create_graph=True` writes gradients as Values with a graph of their
-        own, so they can be differentiated again. `inputs`, as in PyTorch,
-        limits accumulation to those Values: every other leaf keeps its `.grad`.
+        Leaf gradients accumulate across calls, as in PyTorch (a `.grad` of None
+        counts as none yet); the gradients of intermediate nodes are recomputed
+        from zero and stay readable. `create_graph=True` writes gradients as
+        Values with a graph of their own, so they can be differentiated again.
+        `inputs`, as in PyTorch, limits accumulation to those Values: every other
+        leaf keeps its `.grad`. If a derivative raises, no `.grad` has changed.
         """
         gradient = _real(gradient, "backward: gradient")
-        anomaly = _MODE.get() & ANOMALY
+        if self.op and not self.parents:
+            raise RuntimeError(
+                f"backward: this Value ({self.op} = {self.data!r}) was computed under "
+                "no_grad() and has no graph; compute it with gradients enabled"
+            )
         order = _topological_order(self)
-        untouched = [] if inputs is None else _other_leaves(self, order, _inputs(inputs))
-        saved = [leaf.grad for leaf in untouched]
-        if order:
-            for node in order:
-                node.grad = 0.0
-            self.grad = gradient
-        else:  # the root is a leaf
-            self.grad += gradient
-        # The chain rule, the one place it lives: walk outputs before inputs and
-        # pass each node's gradient to its parents, scaled by the local derivative.
-        for node in reversed(order):
-            g = node.grad
-            if g == 0.0:
-                continue  # nothing flows from here: skip the derivative work
-            parents = node.parents
-            try:
-                if create_graph:  # the same derivative formulas, on Values
-                    local = node._deriv(node._ctx, node, *parents)
-                else:
-                    local = node._deriv(node._ctx, node.data, *[p.data for p in parents])
-            except (ArithmeticError, ValueError) as error:
-                inputs_ = ", ".join(repr(p.data) for p in parents)
-                raise ValueError(
-                    f"{node.op}: derivative is undefined at input {inputs_} ({error})"
-                ) from None
-            if anomaly:
-                _check_backward(node, local, g)
-            for parent, d in zip(parents, local):
-                parent.grad += d * g
-        for leaf, grad in zip(untouched, saved):
-            leaf.grad = grad
+        grads = backpropagate(self, gradient, create_graph, order)
+        for node in order:  # intermediate gradients: recomputed, not accumulated
+            node.grad = grads.get(node, 0.0)
+        wanted = grads if inputs is None else _inputs(inputs)
+        for leaf in wanted:
+            if not leaf.parents and leaf in grads:
+                g = grads[leaf]
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def backpropagate(
+    root: Value,
+    gradient: Any = 1.0,
+    create_graph: bool = False,
+    order: list[Value] | None = None,
+) -> dict[Value, Any]:
+    """d(root)/d(node) * gradient for every node that root's gradient reaches, in a dict.
+
+    The chain rule, the one place it lives: walk outputs before inputs and pass
+    each node's gradient to its parents, scaled by the local derivative. It
+    writes no `.grad`: `Value.backward` stores the result, transforms read it.
+    `order` is `root`'s topological order, when the caller has it already.
+    """
+    if order is None:
+        order = _topological_order(root)
+    anomaly = _MODE.get() & ANOMALY
+    grads = {root: gradient}
+    get = grads.get
+    for node in reversed(order):
+        g = get(node, 0.0)
+        if g == 0.0:
+            continue  # nothing flows from here: skip the derivative work
+        parents = node.parents
+        try:
+            if create_graph:  # the same derivative formulas, on Values
+                local = node._deriv(node._ctx, node, *parents)
+            else:
+                local = node._deriv(node._ctx, node.data, *[p.data for p in parents])
+        except (ArithmeticError, ValueError) as error:
+            inputs_ = ", ".join(repr(p.data) for p in parents)
+            raise ValueError(
+                f"{node.op}: derivative is undefined at input {inputs_} ({error})"
+            ) from None
+        if anomaly:
+            _check_backward(node, local, g)
+        for parent, d in zip(parents, local):
+            if d == 0.0:
+                continue  # nothing flows through a zero derivative, not even inf * 0
+            grads[parent] = get(parent, 0.0) + d * g
+    return grads
 
 
 def _data(x: Any) -> Any:
@@ -310,11 +367,12 @@ def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = No
         out.parents = parents
         out._deriv = deriv
         out._ctx = ctx
-    else:
-        out.op = ""
+    else:  # a leaf, which remembers the op that made it only to refuse backward()
+        out.op = op
         out.parents = ()
         out._deriv = None
         out._ctx = None
+        out._born = _clock
     if mode & ANOMALY:
         _check_forward(out, op, parents)
     return out
@@ -327,15 +385,14 @@ def _divide(a: Value, b: Value) -> Value:
 
 
 def _power(base: Value, exponent: Value) -> Value:
-    if not base.data > 0:
+    x, y = base.data, exponent.data
+    if -math.inf < x < 0:  # the derivative by the exponent, out * log(x), is undefined
         raise ValueError(
-            f"pow: the base must be positive when the exponent is a Value, got {base.data!r}"
+            f"pow: the base must be non-negative when the exponent is a Value, got {x!r}"
         )
-    try:
-        data = base.data**exponent.data
-    except OverflowError:
-        raise OverflowError(f"pow: {base.data!r} ** {exponent.data!r} overflows a float") from None
-    return _result(data, (base, exponent), "**", _d_pow)
+    if x == 0 and y < 0:
+        raise ZeroDivisionError(f"pow: {x!r} raised to the negative power {y!r}")
+    return _result(_pow(x, y), (base, exponent), "**", _d_pow)
 
 
 def _values(values: Any, where: str) -> list[Value]:
@@ -403,8 +460,12 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
     parents = tuple(_values(values, "logsumexp"))
     if not parents:
         raise ValueError("logsumexp: needs at least one value")
-    top = max(p.data for p in parents)  # shift by the largest, so exp cannot overflow
-    data = top + math.log(builtins.sum([math.exp(p.data - top) for p in parents]))
+    xs = [p.data for p in parents]
+    top = max(xs)  # shift by the largest, so exp cannot overflow
+    if math.isfinite(top):
+        data = top + math.log(builtins.sum([math.exp(x - top) for x in xs]))
+    else:  # inf, or every entry -inf (the log of a sum of zeros), unless a nan is there
+        data = math.nan if any(x != x for x in xs) else top
     return _result(data, parents, "logsumexp", _d_logsumexp)
 
 
@@ -432,15 +493,6 @@ def _topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _other_leaves(root: Value, order: list[Value], inputs: Iterable[Value]) -> list[Value]:
-    """The leaves behind `root` that are not among `inputs`."""
-    keep = {id(v) for v in inputs}
-    leaves = {id(p): p for node in order for p in node.parents if not p.parents}
-    if not order:
-        leaves[id(root)] = root
-    return [leaf for key, leaf in leaves.items() if key not in keep]
-
-
 # ---- local derivatives: (ctx, out, *inputs) -> d(out)/d(input) for each input ----
 
 
@@ -461,11 +513,14 @@ def _d_div(ctx, out, a, b):  # out = a / b
 
 
 def _d_pow_const(n, out, x):  # out = x ** n, n a constant
-    return (n * x ** (n - 1.0) if n else 0.0,)
+    return (n * _pow_const(x, n - 1.0) if n else 0.0,)
 
 
-def _d_pow(ctx, out, x, y):  # out = x ** y
-    return y * x ** (y - 1.0), out * _log(x)
+def _d_pow(ctx, out, x, y):  # out = x ** y, x >= 0
+    # As PyTorch: x ** 0 is flat in x (even at 0 or nan), and 0 ** y (y >= 0) flat in y; at
+    # 0 ** y with 0 < y < 1 the slope in x is infinite, and raises.
+    dx = y * _pow(x, y - 1.0) if _data(y) != 0 else 0.0
+    return dx, (0.0 if _data(x) == 0 and _data(y) >= 0 else out * _log(x))
 
 
 def _d_neg(ctx, out, x):
@@ -497,7 +552,7 @@ def _d_sigmoid(ctx, out, x):
 
 
 def _d_relu(ctx, out, x):
-    return (1.0 if x > 0 else 0.0,)
+    return (0.0 if x <= 0 else 1.0,)  # 1 at nan, as PyTorch
 
 
 def _d_leaky_relu(slope, out, x):
@@ -525,20 +580,56 @@ def _d_logsumexp(ctx, out, *xs):  # d/dx_i = softmax(x)_i = exp(x_i - out)
     return tuple(_exp(x - out) for x in xs)
 
 
+# Functions that take a float or a Value, so one derivative formula serves both. On
+# floats they follow IEEE where `math` raises: overflow is inf, and nan or inf in gives
+# what PyTorch gives.
+
+
 def _exp(x):
-    return x.exp() if isinstance(x, Value) else math.exp(x)
+    if isinstance(x, Value):
+        return x.exp()
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _log(x):
-    return x.log() if isinstance(x, Value) else math.log(x)
+    if isinstance(x, Value):
+        return x.log()
+    return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+
+
+def _pow(x, y):
+    """x ** y; on floats 0 ** negative raises ZeroDivisionError, and overflow is a signed inf."""
+    if isinstance(x, Value) or isinstance(y, Value):
+        return x**y
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        odd = y.is_integer() and y % 2 == 1
+        return math.copysign(math.inf, x) if odd else math.inf
+    except ValueError:  # the callers let only 0 ** negative through
+        raise ZeroDivisionError(f"0.0 raised to the negative power {y!r}") from None
+
+
+def _pow_const(x, n):
+    """x ** n for a constant n; as PyTorch, x ** 0.5 is sqrt(x): nan at -inf (C's pow: inf)."""
+    if x == -math.inf and (n == 0.5 or n == -0.5):
+        return math.nan
+    return _pow(x, n)
 
 
 def _sin(x):
-    return x.sin() if isinstance(x, Value) else math.sin(x)
+    if isinstance(x, Value):
+        return x.sin()
+    return math.sin(x) if math.isfinite(x) else math.nan
 
 
 def _cos(x):
-    return x.cos() if isinstance(x, Value) else math.cos(x)
+    if isinstance(x, Value):
+        return x.cos()
+    return math.cos(x) if math.isfinite(x) else math.nan
 
 
 # ---- grad mode ----------------------------------------------------------------
@@ -586,9 +677,33 @@ class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anom
     _set = ANOMALY
 
 
+class enable_grad(_ModeSwitch):  # noqa: N801 - as torch.enable_grad
+    """Within this block (or decorated function), ops record the graph, even inside no_grad."""
+
+    _set = GRAD
+
+
 def is_grad_enabled() -> bool:
     """Whether ops record the graph in the current thread or task."""
     return bool(_MODE.get() & GRAD)
+
+
+# ---- moments: which leaves a function captured ----------------------------------------
+
+
+def tick() -> int:
+    """Start a new moment and return it: leaves made from now on are born at it or later."""
+    global _clock
+    _clock = next(_ticks)
+    return _clock
+
+
+def captures(root: Value, moment: int, order: list[Value] | None = None) -> bool:
+    """Whether the graph behind `root` reaches a leaf born before `moment` (see `tick`)."""
+    if order is None:
+        order = _topological_order(root)
+    leaves = [p for node in order for p in node.parents if not p.parents] if order else [root]
+    return any(getattr(leaf, "_born", 0) < moment for leaf in leaves)
 
 
 # ---- anomaly detection ------------------------------------------------------------

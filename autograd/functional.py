@@ -1,12 +1,16 @@
 """Function transforms, as in JAX: grad, value_and_grad, jacobian, hessian, hvp.
 
 Each takes a function of scalars and returns a new function. Called with
-numbers they return numbers. Called with Values (as happens when transforms
-are nested) they differentiate with `create_graph=True` and return Values
-connected to those inputs, so `grad(grad(f))` is the second derivative.
+numbers, and touching no Value made outside, they return numbers. When any
+Value made outside takes part (an argument, a Value the function captured, a
+model's parameter, an outer transform's variable), they return Values
+connected to it, differentiated with `create_graph=True`: so `grad(grad(f))`
+is the second derivative, and `grad(lambda x: x * grad(lambda y: x * y)(2.0))`
+sees the inner result depend on `x` (no perturbation confusion).
 
-They leave every `.grad` as they found it: only the returned numbers carry the
-derivatives (`backward(inputs=...)` keeps other leaves untouched).
+Gradients are collected in a mapping of their own (`backpropagate`), never in
+`.grad`: every `.grad` stays as it was. A transform computes its gradients
+even inside `no_grad()`, as `torch.func.grad` does; it then returns plain leaves.
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.engine import Value, _real, _short
+from autograd.engine import (
+    Value,
+    _real,
+    _short,
+    _topological_order,
+    backpropagate,
+    captures,
+    enable_grad,
+    is_grad_enabled,
+    tick,
+)
 from autograd.engine import sum as value_sum
 
 Argnums = int | Sequence[int] | None
@@ -32,36 +46,49 @@ def _positions(argnums: Argnums, nargs: int, where: str) -> tuple[int, ...]:
     return tuple(i % nargs for i in picked)
 
 
-def _derivatives(out: Any, wrt: list[Value], nested: bool, where: str) -> list[Any]:
-    """d(out)/d(v) for each v in `wrt`, leaving every `.grad` as it was."""
-    if not isinstance(out, Value):
-        _real(out, f"{where}: f must return a Value or a number, and it returned")
-        return [0.0] * len(wrt)
-    saved = [v.grad for v in wrt]
-    for v in wrt:
-        v.grad = 0.0
-    out.backward(create_graph=nested, inputs=wrt)
-    grads = [v.grad for v in wrt]
-    for v, grad in zip(wrt, saved):
-        v.grad = grad
-    return grads
+class _Trace:
+    """One call of a transform: f's output, the Values it differentiates by, and how to answer.
 
+    `linked`: some Value made before the call takes part, so the answer is a Value;
+    `nested`: and the caller records graphs, so the answer keeps its graph (create_graph).
+    """
 
-def _trace(f: Callable, args: tuple, argnums: Argnums, where: str):
-    """Call f with the selected arguments as Values; return (out, those Values, nested)."""
-    positions = _positions(argnums, len(args), where)
-    # Any Value among the arguments means an outer transform may differentiate
-    # through this one (grad(grad(f, 0), 1)): keep the graph.
-    nested = any(isinstance(a, Value) for a in args)
-    call_args = list(args)
-    for i in positions:
-        if not isinstance(args[i], Value):
-            call_args[i] = Value(_real(args[i], f"{where}: argument {i}"))
-    return f(*call_args), [call_args[i] for i in positions], nested
+    def __init__(self, f: Callable, args: tuple, argnums: Argnums, where: str, recording: bool):
+        self.where = where
+        positions = _positions(argnums, len(args), where)
+        moment = tick()  # every leaf made from here on belongs to this call
+        call_args = list(args)
+        for i in positions:
+            if isinstance(args[i], Value):
+                # A node of its own: differentiate by this argument, not by every use of
+                # the Value passed (grad(lambda y: x * y)(x) is x, not 2x).
+                call_args[i] = value_sum([args[i]])
+            else:
+                call_args[i] = Value(_real(args[i], f"{where}: argument {i}"))
+        self.wrt = [call_args[i] for i in positions]
+        self.out = f(*call_args)
+        outs = self.out if isinstance(self.out, (list, tuple)) else [self.out]
+        self.orders = {id(y): _topological_order(y) for y in outs if isinstance(y, Value)}
+        self.linked = any(
+            captures(y, moment, self.orders[id(y)]) for y in outs if id(y) in self.orders
+        )
+        self.nested = self.linked and recording
 
+    def derivatives(self, out: Any) -> list[Any]:
+        """d(out)/d(v) for each v in wrt; no `.grad` is touched."""
+        if not isinstance(out, Value):
+            _real(out, f"{self.where}: f must return a Value or a number, and it returned")
+            return [self.answer(0.0)] * len(self.wrt)
+        grads = backpropagate(out, 1.0, self.nested, self.orders[id(out)])
+        return [self.answer(grads.get(v, 0.0)) for v in self.wrt]
 
-def _plain(x: Any, nested: bool) -> Any:
-    return x if nested or not isinstance(x, Value) else x.data
+    def answer(self, x: Any) -> Any:
+        """A number when nothing outside took part; a Value (with its graph if nested) if so."""
+        if not self.linked:
+            return x.data if isinstance(x, Value) else x
+        if self.nested and isinstance(x, Value):
+            return x
+        return Value(x.data if isinstance(x, Value) else x)
 
 
 def _function(f: Any, where: str) -> Callable:
@@ -97,9 +124,11 @@ def _value_and_grad(f: Callable, argnums: Argnums, where: str) -> Callable:
     argnums = _argnums(argnums, where)
 
     def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
-        out, wrt, nested = _trace(f, args, argnums, where)
-        grads = _derivatives(out, wrt, nested, where)
-        value = _plain(out, nested)
+        recording = is_grad_enabled()
+        with enable_grad():  # as torch.func: an outer no_grad does not stop a transform
+            trace = _Trace(f, args, argnums, where, recording)
+            grads = trace.derivatives(trace.out)
+            value = trace.answer(trace.out)
         return value, (grads[0] if single else tuple(grads))
 
     return value_and_grad_f
@@ -129,10 +158,12 @@ def _jacobian(f: Callable, argnums: Argnums, where: str) -> Callable:
     argnums = _argnums(argnums, where)
 
     def jacobian_f(*args: Any) -> list:
-        out, wrt, nested = _trace(f, args, argnums, where)
-        if isinstance(out, (list, tuple)):
-            return [_derivatives(y, wrt, nested, where) for y in out]
-        return _derivatives(out, wrt, nested, where)
+        recording = is_grad_enabled()
+        with enable_grad():
+            trace = _Trace(f, args, argnums, where, recording)
+            if isinstance(trace.out, (list, tuple)):
+                return [trace.derivatives(y) for y in trace.out]
+            return trace.derivatives(trace.out)
 
     return jacobian_f
 

@@ -31,6 +31,8 @@ def _text(s: str) -> str:
 
 
 def _number(x: object, precision: int) -> str:
+    if x is None:  # a .grad of None: no gradient yet
+        return "None"
     if isinstance(x, Value):  # a gradient made with create_graph=True
         x = x.data
     return html.escape(f"{x:.{precision}g}")

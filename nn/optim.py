@@ -51,9 +51,12 @@ def _finite_at_least_zero(x: Any, where: str, what: str) -> float:
     return x
 
 
-def _grad(p: Value, where: str) -> float:
-    """A parameter's gradient as a float; a Value gradient (create_graph) is read as its data."""
-    return data_of(scalar(p.grad, f"{where}: .grad"))
+def _grad(p: Value, where: str) -> float | None:
+    """A parameter's gradient as a float; a Value gradient (create_graph) is read as its data.
+
+    None when `.grad` is None (no gradient yet): as in PyTorch, such a parameter is skipped.
+    """
+    return None if p.grad is None else data_of(scalar(p.grad, f"{where}: .grad"))
 
 
 def _plain(x: Any) -> Any:
@@ -160,6 +163,8 @@ class Optimizer:
         ]
         for group, gs in zip(self.param_groups, grads):
             for p, g in zip(group["params"], gs):
+                if g is None:
+                    continue
                 state = self.state.get(p, {})
                 self._update(p, g, group, state)
                 if state:  # plain SGD keeps none: no empty entries, as in torch
@@ -662,6 +667,8 @@ def clip_grad_norm_(
     if not p > 0:
         raise ValueError(f"{where}: norm_type must be > 0 or math.inf, got {norm_type!r}")
     grads = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]
+    params = [param for param, g in zip(params, grads) if g is not None]
+    grads = [g for g in grads if g is not None]
     if not grads:
         return 0.0
     total = _norm([abs(g) for g in grads], p)
@@ -679,6 +686,8 @@ def clip_grad_value_(params: Value | Iterable[Value], clip_value: float) -> None
     c = _at_least_zero(clip_value, where, "clip_value")
     grads = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]
     for param, g in zip(params, grads):
+        if g is None:
+            continue
         clipped = min(max(g, -c), c)  # nan compares false both times and stays nan
         if clipped != g or clipped != clipped:
             param.grad = clipped

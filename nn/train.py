@@ -172,48 +172,34 @@ def _eager(model: Module, loss: Callable) -> Callable:
     return run
 
 
-def _compiled(model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any]) -> Callable:
-    """The same as _eager, with the per-sample graph traced once and replayed over batches."""
+def _compiled(model: Module, loss: Callable) -> Callable:
+    """The same as _eager, with the model's graph traced once and replayed over batches.
+
+    The model runs compiled; the loss runs eagerly on its outputs (a small graph), and
+    its gradient with respect to them is pulled back through the compiled model. So any
+    loss, one that couples the samples included, gives exactly the eager numbers.
+    """
     import numpy as np
 
     import autograd
-    from nn.losses import cross_entropy
 
-    loss(_zeros_like_preds(model, X[0], len(y)), y)  # check every target once, eagerly
-    if loss is cross_entropy:  # the target picks a logit: a one-hot vector keeps that traceable
-        classes = len(model(X[0]))
-
-        def per_sample(x: Any, onehot: Any) -> Value:
-            z = model(x)
-            return autograd.logsumexp(z) - autograd.dot(onehot, z)
-
-        def targets(yb: Sequence[int]) -> Any:
-            return np.eye(classes)[list(yb)]
-
-    else:
-
-        def per_sample(x: Any, target: Any) -> Value:
-            return loss([model(x)], [target])
-
-        def targets(yb: Sequence[Any]) -> Any:
-            return np.asarray(yb, dtype=float)
-
-    step = autograd.compile(per_sample)
     predict = autograd.compile(lambda x: model(x))
 
     def run(Xb: Sequence[Any], yb: Sequence[Any]) -> tuple[float, list]:
-        xs = np.asarray(Xb, dtype=float)
-        with np.errstate(all="ignore"):  # overflow shows up as a non-finite loss, and stops fit
-            preds = predict.forward(xs).tolist()
-            return step(xs, targets(yb)), preds
+        outputs, pull_back = predict.vjp(np.asarray(Xb, dtype=float))
+        preds = [Value(o) for o in outputs.ravel().tolist()]
+        if outputs.ndim == 1:
+            batch: list = preds
+        else:
+            k = outputs.shape[1]
+            batch = [preds[i : i + k] for i in range(0, len(preds), k)]
+        value = loss(batch, yb)
+        if math.isfinite(value.data):
+            value.backward()  # into the outputs (and whatever else the loss uses, as eager)
+            pull_back(np.array([p.grad for p in preds]).reshape(outputs.shape))
+        return value.data, outputs.tolist()
 
     return run
-
-
-def _zeros_like_preds(model: Module, x: Any, n: int) -> list:
-    with no_grad():
-        out = model(x)
-    return [[0.0] * len(out) if isinstance(out, list) else 0.0 for _ in range(n)]
 
 
 def _check_fit(
@@ -294,7 +280,7 @@ def fit(
     params = model.parameters()
     groups = _groups(model)
     history = History(metrics={name: [] for name in metrics})
-    run = _compiled(model, loss, X, y) if compile else _eager(model, loss)
+    run = _compiled(model, loss) if compile else _eager(model, loss)
 
     bar = tqdm(range(epochs), desc="fit", disable=not progress, leave=False)
     for epoch in bar:

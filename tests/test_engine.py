@@ -159,7 +159,7 @@ def test_no_grad_builds_no_graph_and_restores_mode():
     with autograd.no_grad():
         assert not autograd.is_grad_enabled()
         y = x * 3 + 1
-    assert y.parents == () and y.op == "" and y.data == 7.0
+    assert y.parents == () and y.op == "+" and y.data == 7.0  # a leaf that knows its op
     assert autograd.is_grad_enabled()
 
     @autograd.no_grad()
@@ -319,9 +319,8 @@ def test_arithmetic_with_a_non_number_is_a_type_error():
         (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow: 0\.0 raised to the negative power -1"),
         (lambda: Value(-8.0) ** (1 / 3), ValueError, r"pow.*-8\.0"),
         (lambda: Value(-2.0) ** Value(2.0), ValueError, r"pow.*-2\.0"),
-        (lambda: 0 ** Value(2.0), ValueError, r"pow: the base must be positive .* got 0\.0"),
-        (lambda: Value(1000.0).exp(), OverflowError, r"exp.*1000"),
-        (lambda: Value(1e300) ** 2, OverflowError, r"pow: 1e\+300 \*\* 2\.0 overflows"),
+        (lambda: 0 ** Value(-2.0), ZeroDivisionError, r"pow: 0\.0 raised to the negative power"),
+        (lambda: (-1) ** Value(2.0), ValueError, r"pow: the base must be non-negative .* -1"),
         (lambda: Value(2.0) ** 10**400, OverflowError, r"pow: exponent: 1000"),
         (lambda: Value(10**5000), OverflowError, r"Value: <int too large to print>"),
         (lambda: autograd.dot([1, 2], [3]), ValueError, r"dot.*2.*1"),
@@ -371,3 +370,66 @@ def test_logsumexp_does_not_overflow():
     out.backward()
     assert out.data == pytest.approx(1000.0 + math.log1p(math.exp(-1.0)))
     assert [v.grad for v in big] == pytest.approx([1 / (1 + math.exp(-1)), 0.0, 1 / (1 + math.e)])
+
+
+# ---- a Value where Python wants a number (the traps a learner falls into) -----------------
+
+
+def test_truthiness_follows_the_data():
+    assert not Value(0.0) and Value(2.0) and Value(-0.5)
+    assert bool(Value(math.nan))  # as bool(float("nan"))
+
+
+def test_formatting_rounding_and_conversions_use_the_data():
+    v = Value(2.71828, label="e")
+    assert f"{v:.3f}" == "2.718" and f"{v:>8.2f}" == "    2.72"
+    assert f"{v}" == str(v) == repr(v)  # no format spec: the Value itself
+    assert round(v) == 3 and round(v, 2) == 2.72 and type(round(v)) is int
+    assert int(v) == 2 and math.floor(v) == 2 and math.ceil(v) == 3 and math.trunc(-v) == -2
+    assert float(v) == 2.71828
+
+
+def test_equality_is_identity_and_ordering_compares_data():
+    x, y = Value(1.0), Value(1.0)
+    assert x <= y and x >= y and x != y and x == x  # documented: == is `is`
+    assert len({x, y}) == 2 and {x: 1}[x] == 1
+
+
+def test_backward_from_a_no_grad_result_is_an_error():
+    w = Value(3.0)
+    with autograd.no_grad():
+        loss = (w * 2).exp()
+    with pytest.raises(RuntimeError, match=r"exp = .* no_grad\(\) and has no graph"):
+        loss.backward()
+    assert w.grad == 0.0
+    Value(1.0).backward()  # a leaf you made is fine: its gradient is 1
+    w.detach().backward()  # and so is a detached one
+
+
+def test_a_grad_of_none_means_no_gradient_yet():
+    x = Value(3.0)
+    x.grad = None
+    (x * x).backward()
+    assert x.grad == 6.0
+    x.grad = None
+    (x * x).backward(create_graph=True)
+    assert x.grad.data == 6.0
+
+
+def test_a_failed_backward_changes_no_grad():
+    a, b = Value(4.0), Value(0.0)
+    a.grad, b.grad = 5.0, 1.0
+    out = a * 2 + b.sqrt()  # sqrt's derivative at 0 raises, after a's has been computed
+    with pytest.raises(ValueError, match="sqrt"):
+        out.backward()
+    assert (a.grad, b.grad) == (5.0, 1.0)
+
+
+def test_enable_grad_records_inside_no_grad():
+    x = Value(2.0)
+    with autograd.no_grad():
+        with autograd.enable_grad():
+            y = x * x
+        z = x * x
+    assert y.parents == (x, x) and z.parents == ()
+    assert autograd.is_grad_enabled()

@@ -605,3 +605,14 @@ def test_zero_grad_and_repr():
     assert a.grad == 0.0
     assert "SGD (" in repr(opt) and "lr: 0.1" in repr(opt)
     assert isinstance(opt, Optimizer)
+
+
+def test_a_grad_of_none_is_skipped_as_in_pytorch():
+    a, b = Value(1.0), Value(2.0)
+    a.grad, b.grad = None, 0.5
+    SGD([a, b], lr=0.1).step()
+    assert (a.data, b.data) == (1.0, 1.95)
+    assert clip_grad_norm_([a, b], 0.1) == pytest.approx(0.5)
+    assert a.grad is None and b.grad == pytest.approx(0.1 * 0.5 / (0.5 + 1e-6))
+    clip_grad_value_([a, b], 0.01)
+    assert a.grad is None and b.grad == 0.01

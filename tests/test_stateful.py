@@ -367,7 +367,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert not is_grad_enabled()
                 out = op.engine(operands, c)
             assert is_grad_enabled()
-            assert out.parents == () and out.op == ""  # a no_grad result is a leaf
+            assert out.parents == () and out.op == op.symbol  # a leaf that knows its op
         assert all(out is not node.value for node in self.nodes)
         assert out.grad == 0.0
         kind = "op" if grad_mode else "nograd"
@@ -442,6 +442,11 @@ class EngineMachine(RuleBasedStateMachine):
         derivative[r] = (1.0, 0.0)
 
         before = self._grads()
+        if root.kind == "nograd":  # no graph to go back through: an error, nothing changed
+            with pytest.raises(RuntimeError, match="no_grad"):
+                root.value.backward(**kwargs)
+            assert self._grads() == before
+            return before, [before] * times
         after = []
         for _ in range(times):
             root.value.backward(**kwargs)
@@ -506,8 +511,9 @@ class EngineMachine(RuleBasedStateMachine):
     def structure_matches(self) -> None:
         for node in self.nodes:
             v = node.value
-            if node.is_leaf:
-                assert v.parents == () and v.op == "", node
+            if node.is_leaf:  # a no_grad result remembers its op, and only that
+                made = OPS[node.op].symbol if node.kind == "nograd" else ""
+                assert v.parents == () and v.op == made, node
             else:
                 assert v.parents and v.op == OPS[node.op].symbol, node
 
@@ -540,6 +546,9 @@ class TorchEngineMachine(EngineMachine):
         behind r (the leaves' increments, the intermediates' values) agrees."""
         torch = self.torch
         r = self._root(root)
+        if self.nodes[r].kind == "nograd":  # an error, as torch's for a tensor without grad
+            self._backward(r, gradient)
+            return
         tensors: dict[int, Any] = {}
         for i in sorted(self._behind(r)):
             node = self.nodes[i]

@@ -17,10 +17,15 @@ class GradcheckError(AssertionError):
     """Analytic and numeric derivatives disagree; the message is a table of both."""
 
 
+def _number(x: Any, where: str) -> float:
+    """A derivative as a float: a transform returns a Value when f captured one."""
+    return x.data if isinstance(x, Value) else _real(x, where)
+
+
 def _evaluate(f: Callable, xs: Sequence[float], where: str = "gradcheck") -> Any:
     with no_grad():
         out = f(*[Value(x) for x in xs])
-    return out.data if isinstance(out, Value) else _real(out, f"{where}: f's result")
+    return _number(out, f"{where}: f's result")
 
 
 def _central(f: Callable, xs: list[float], eps: float) -> list:
@@ -148,7 +153,7 @@ def gradcheck(
     analytic = _grad(f, everything, "gradcheck")(*xs)
     numeric = _central(lambda ys: _evaluate(f, ys), xs, eps)
     rows = [
-        (f"d/dx{i}", _real(a, "gradcheck"), n) for i, (a, n) in enumerate(zip(analytic, numeric))
+        (f"d/dx{i}", _number(a, "gradcheck"), n) for i, (a, n) in enumerate(zip(analytic, numeric))
     ]
     table, ok = _table(rows, atol, rtol)
     if not ok:
@@ -164,9 +169,9 @@ def gradgradcheck(
     everything = tuple(range(len(xs)))
     analytic = _hessian(f, None, "gradgradcheck")(*xs)
     first = _grad(f, everything, "gradgradcheck")
-    numeric = _central(lambda ys: [_real(g, "gradgradcheck") for g in first(*ys)], xs, eps)
+    numeric = _central(lambda ys: [_number(g, "gradgradcheck") for g in first(*ys)], xs, eps)
     rows = [
-        (f"d2/dx{i}dx{j}", _real(analytic[i][j], "gradgradcheck"), numeric[j][i])
+        (f"d2/dx{i}dx{j}", _number(analytic[i][j], "gradgradcheck"), numeric[j][i])
         for i in everything
         for j in everything
     ]

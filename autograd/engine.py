@@ -5,7 +5,8 @@ derivative function. A derivative function receives the op's constant (`ctx`),
 the output and the inputs, and returns d(output)/d(input) for each input. It is
 written in plain arithmetic, so it works on floats (what `backward` feeds it)
 and on Values alike. The chain rule itself lives in exactly one loop, in
-`Value.backward`.
+`backpropagate`, which collects gradients in a dict; `Value.backward` stores
+them in `.grad`, and the function transforms read them without touching `.grad`.
 
 A node holds its parents and a module-level derivative function, never a
 closure over itself: there are no reference cycles, so a graph is freed by

@@ -20,6 +20,7 @@ from autograd import (
     Value,
     grad,
     gradcheck,
+    gradgradcheck,
     hessian,
     hvp,
     jacobian,
@@ -224,3 +225,9 @@ def test_create_graph_backward_makes_the_cycle_pytorch_documents():
         assert gc.collect() > 0
     finally:
         gc.enable()
+
+
+def test_gradcheck_of_a_function_that_captures_a_parameter():
+    w = Value(2.0)
+    assert gradcheck(lambda x: w * x * x, [1.5])
+    assert gradgradcheck(lambda x: ops.tanh(w * x) * x, [0.3])

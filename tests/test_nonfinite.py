@@ -282,3 +282,43 @@ def test_compiled_layers_let_nothing_through_a_zero_derivative(numpy):
         eager_grads,
         compiled_grads,
     )
+
+
+def test_compiled_binary_ops_and_logsumexp_follow_the_same_rule(numpy):
+    cases = dict(BINARY)
+    cases["logsumexp"] = Case(lambda a, b: autograd.logsumexp([a, b]), None)
+    compared = 0
+    for name, case in cases.items():
+        for a in SPECIAL[::2]:
+            for b in SPECIAL[1::2]:
+                results = []
+                for compiled in (False, True):
+                    w = Value(1.0)
+
+                    def loss(v, case=case, w=w):
+                        return case.ours(w * v[0], v[1])
+
+                    try:
+                        if compiled:
+                            step = autograd.compile(loss, reduction="sum")
+                            value = step(numpy.array([[a, b]]))
+                        else:
+                            out = loss([Value(a), Value(b)])  # as the trace sees them
+                            out.backward()
+                            value = out.data
+                        results.append((value, w.grad))
+                    except (ArithmeticError, ValueError) as error:
+                        results.append(type(error))
+                eager, fast = results
+                if isinstance(eager, type) or isinstance(fast, type):
+                    assert eager == fast, (name, a, b, eager, fast)
+                    continue
+                assert _same(eager[0], fast[0]) and _same(eager[1], fast[1]), (
+                    name,
+                    a,
+                    b,
+                    eager,
+                    fast,
+                )
+                compared += 1
+    assert compared > 100

@@ -223,6 +223,11 @@ def test_create_graph_backward_makes_the_cycle_pytorch_documents():
         (x**3).backward(create_graph=True)
         del x
         assert gc.collect() > 0
+        x = Value(2.0)
+        (x**3).backward(create_graph=True)
+        x.grad = None  # breaks the cycle, as the README advises
+        del x
+        assert gc.collect() == 0
     finally:
         gc.enable()
 

@@ -45,9 +45,15 @@ def _negative(x: Any) -> Any:
     return (x < 0) & (x > -np.inf)
 
 
-def _power(x: Any, y: Any) -> Any:
-    """x ** y for a constant y, as the engine's: nan for (-inf) ** +-0.5, as PyTorch."""
+# numpy computes x ** 0.5 as sqrt(x) for some exponents and not others; at -inf the
+# engine has PyTorch's nan for a constant exponent of +-0.5, and C's pow for a Value one.
+def _pow_by_constant(x: Any, y: Any) -> Any:
     return np.where((x == -np.inf) & (np.abs(y) == 0.5), np.nan, x**y)
+
+
+def _pow_by_value(x: Any, y: Any) -> Any:
+    at = (x == -np.inf) & (np.abs(y) == 0.5)
+    return np.where(at, np.where(y > 0, np.inf, 0.0), x**y)
 
 
 def _pow_const(n, x):
@@ -55,13 +61,13 @@ def _pow_const(n, x):
         _check(_negative(x), "pow", "negative base with a non-integer exponent", x)
     if n < 0:
         _check(x == 0, "pow", "0.0 raised to a negative power", x, ZeroDivisionError)
-    return _power(x, n)
+    return _pow_by_constant(x, n)
 
 
 def _pow(n, x, y):
     _check(_negative(x), "pow", "the base must be non-negative when the exponent is a Value", x)
     _check((x == 0) & (y < 0), "pow", "0.0 raised to a negative power", y, ZeroDivisionError)
-    return x**y
+    return _pow_by_value(x, y)
 
 
 def _log(n, x):
@@ -88,7 +94,7 @@ def _logsumexp(n, *xs):
 
 def _d_pow(n, out, x, y):  # the engine's rule, lane by lane
     at_zero = x == 0
-    dx = np.where(y == 0, 0.0, y * x ** np.where(y == 0, 1.0, y - 1.0))
+    dx = np.where(y == 0, 0.0, y * _pow_by_value(x, np.where(y == 0, 1.0, y - 1.0)))
     log = np.where(at_zero, -np.inf, np.log(np.where(at_zero, 1.0, x)))  # no division by 0
     return dx, np.where(at_zero & (y >= 0), 0.0, out * log)
 
@@ -129,7 +135,7 @@ FORWARD: dict[Callable, Callable] = {
 DERIVATIVE: dict[Callable, Callable] = {
     E._d_abs: lambda n, out, x: (np.where(np.isnan(x), 0.0, np.sign(x)),),  # 0 at nan
     E._d_relu: lambda n, out, x: (np.where(x <= 0, 0.0, 1.0),),
-    E._d_pow_const: lambda n, out, x: (n * _power(x, n - 1.0) if n else 0.0,),
+    E._d_pow_const: lambda n, out, x: (n * _pow_by_constant(x, n - 1.0) if n else 0.0,),
     E._d_leaky_relu: lambda slope, out, x: (np.where(x > 0, 1.0, slope),),
     E._d_sin: lambda n, out, x: (np.cos(x),),
     E._d_cos: lambda n, out, x: (-np.sin(x),),
@@ -292,7 +298,9 @@ class Program:
                 ]
                 if tuple(ins_of[o][0] for o in members) == self.blocks[bid]:
                     new = self._block(tuple(members))
-                    steps.append(_Step("map", fwd, der, node._ctx, (), new, in_block=bid))
+                    steps.append(
+                        _Step("map", fwd, der, node._ctx, (), new, in_block=bid, name=node.op)
+                    )
                     done.update(members)
                     continue
                 unfusable.add(mkey)
@@ -335,7 +343,7 @@ class Program:
             if step.kind == "node":
                 vals[step.out] = step.forward(step.ctx, *[vals[s] for s in step.ins])
             elif step.kind == "layer":
-                out = run.theta[step.weights] @ self._matrix(step.ins, run)
+                out = _product(run.theta[step.weights], self._matrix(step.ins, run), False)
                 if step.biases is not None:
                     out += run.theta[step.biases][:, None]
                 self._store(step.out, out, run)
@@ -361,6 +369,9 @@ class Program:
                 gmats[bid] = G.copy()
 
         totals = [0.0] * len(self.params)  # from single nodes
+        # A lane-independent node's gradient is summed over the batch; whether any lane
+        # sent a nonzero one is kept beside it, so a sum that cancels to 0 still flows.
+        flowing: dict[int, bool] = {}
         layer_totals = np.zeros(len(self.params))  # from layers' matrix products
 
         def add(s: int, g: Any) -> None:
@@ -375,6 +386,8 @@ class Program:
                 gmats[bid][r] += g
             elif s in self.uniform:
                 grads[s] = float(np.sum(g)) + (grads[s] or 0.0)
+                moving = g != 0 if type(g) is float else bool(np.any(g != 0))
+                flowing[s] = flowing.get(s, False) or moving
             elif grads[s] is None:
                 grads[s] = np.array(np.broadcast_to(g, run.batch))
             else:
@@ -395,8 +408,9 @@ class Program:
                     continue
                 ins = [vals[s] for s in step.ins]
                 local = step.derivative(step.ctx, vals[step.out], *ins)
-                for k, (s, d) in enumerate(zip(step.ins, local)):
-                    add(s, _flow(d, g, step, k, vals[step.out], ins))
+                moving = flowing.get(step.out, False) if step.out in self.uniform else None
+                for s, d in zip(step.ins, local):
+                    add(s, _flow(d, g, step, vals[step.out], ins, moving))
             elif step.kind == "layer":
                 G = gmats.get(step.out)
                 if G is None:
@@ -419,22 +433,24 @@ class Program:
                     continue
                 (local,) = step.derivative(step.ctx, mats[step.out], mats[step.in_block])
                 ins = [mats[step.in_block]]
-                add_block(step.in_block, _flow(local, G, step, 0, mats[step.out], ins))
+                add_block(step.in_block, _flow(local, G, step, mats[step.out], ins))
         return [a + b for a, b in zip(totals, layer_totals.tolist())]
 
 
-def _flow(d: Any, g: Any, step: _Step, k: int, out: Any, ins: list) -> Any:
+def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) -> Any:
     """d * g, lane by lane, as the engine's backward computes it.
 
     Nothing flows where g is 0 (the engine skips the node) or d is 0 (even against
     inf); a derivative that is infinite at a finite point (sqrt at 0: its formula
     divides by zero) is an error where something flows, as there. Otherwise IEEE.
+    `moving` says where a gradient arrived, when g is a sum over lanes that may cancel.
     """
     flow = d * g
     if np.all(np.isfinite(flow)):
         return flow
-    flow = np.where((d == 0) | (g == 0), 0.0, flow)
-    suspect = np.broadcast_to(~np.isfinite(d) & (g != 0), np.shape(flow))
+    moving = g != 0 if moving is None else moving
+    flow = np.where((d == 0) | np.logical_not(moving), 0.0, flow)
+    suspect = np.broadcast_to(~np.isfinite(d) & moving, np.shape(flow))
     if np.any(suspect):  # compute those lanes again, this time stopping at a division by 0
         at = [np.broadcast_to(x, suspect.shape)[suspect] for x in ins]
         try:
@@ -449,14 +465,20 @@ def _flow(d: Any, g: Any, step: _Step, k: int, out: Any, ins: list) -> Any:
     return flow
 
 
-def _product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """A @ B as the engine sums it: a term with a zero factor is 0, even against inf or nan."""
+def _product(A: np.ndarray, B: np.ndarray, backward: bool = True) -> np.ndarray:
+    """A @ B as the engine sums it, where something is not finite.
+
+    BLAS may fuse a multiply and an add (no overflow in between) where the engine
+    rounds each product; and going backward, a term with a zero factor is 0, even
+    against inf or nan, as nothing flows through a zero derivative.
+    """
     out = A @ B
     if np.all(np.isfinite(out)):
         return out
     for i in range(A.shape[0]):  # the rare non-finite case: term by term, one row at a time
         terms = A[i][:, None] * B
-        terms[(A[i][:, None] == 0) | (B == 0)] = 0.0
+        if backward:
+            terms[(A[i][:, None] == 0) | (B == 0)] = 0.0
         out[i] = terms.sum(axis=0)
     return out
 
@@ -561,7 +583,10 @@ class Compiled:
             with np.errstate(all="ignore"):
                 grads = program.backward(run, per_output)
             for p, g in zip(program.params, grads):
-                p.grad = g if p.grad is None else p.grad + g
+                if p.grad is not None:
+                    p.grad = p.grad + g
+                elif g != 0:  # unreached, as eager leaves it: None stays None
+                    p.grad = g
 
         return outputs, backward
 

@@ -22,6 +22,7 @@ import math
 import numbers
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
@@ -39,6 +40,7 @@ Number = int | float
 # outside, so the transform's result must stay connected to it.
 _clock = 0
 _ticks = itertools.count(1)
+_clock_lock = threading.Lock()
 
 
 def _real(x: Any, where: str) -> float:
@@ -82,6 +84,15 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self._deriv: Callable[..., tuple] | None = None
         self._ctx: Any = None
+        self._born = _clock
+
+    # copy and pickle keep everything but the moment of birth: a copy is born when made.
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in Value.__slots__ if k != "_born" and hasattr(self, k)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
         self._born = _clock
 
     def __repr__(self) -> str:
@@ -448,8 +459,10 @@ def dot(
     ws, xs = _values(weights, "dot"), _values(inputs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
-    data = builtins.sum([w.data * x.data for w, x in zip(ws, xs)])
+    data = builtins.sum([w.data * x.data for w, x in zip(ws, xs)], 0.0)
     if bias is None:
+        if not ws:
+            return Value(0.0)  # as sum([]): a constant, not a node without inputs
         return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
     if not isinstance(bias, Value):
         bias = Value(_real(bias, "dot: bias"))
@@ -695,8 +708,10 @@ def is_grad_enabled() -> bool:
 def tick() -> int:
     """Start a new moment and return it: leaves made from now on are born at it or later."""
     global _clock
-    _clock = next(_ticks)
-    return _clock
+    with _clock_lock:  # moments only move forward, whichever thread starts one
+        moment = next(_ticks)
+        _clock = max(_clock, moment)
+    return moment
 
 
 def captures(root: Value, moment: int, order: list[Value] | None = None) -> bool:

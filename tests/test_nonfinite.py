@@ -292,3 +292,65 @@ def test_compiled_layers_let_nothing_through_a_zero_derivative(numpy):
     compiled = [p.grad for p in model.parameters()]
     assert 0.0 in eager and not any(math.isnan(g) for g in eager)  # inf * 0 gave nan before
     assert all(_same(a, b) for a, b in zip(eager, compiled)), (eager, compiled)
+
+
+def test_compiled_layers_round_each_product_as_eager_does(numpy):
+    from nn import Layer
+
+    layer = Layer(2, 2, activation="relu")
+    for neuron in layer.neurons:
+        (neuron.w[0].data, neuron.w[1].data), neuron.b.data = (-1.0, 1e300), 0.0
+
+    def f(x):
+        return autograd.sum(layer(x))
+
+    x = [inf, 1e10]  # -inf + (1e300 * 1e10 = inf) is nan; a fused multiply-add gives -inf
+    compiled = autograd.compile(f, reduction="sum")(numpy.array([x, x])) / 2
+    assert math.isnan(f(x).data) and math.isnan(compiled)
+
+
+def test_compiled_pow_with_a_value_exponent_is_cs_pow(numpy):
+    p = Value(0.5)  # the same exponent for every sample: numpy would take a square root
+    eager = (Value(-inf) ** p).data
+    compiled = autograd.compile(lambda x: x**p, reduction="sum")(numpy.array([-inf]))
+    assert eager == compiled == inf  # PyTorch's value too
+
+
+def test_compiled_gradients_that_cancel_over_the_batch_still_flow(numpy):
+    w = Value(0.0)
+
+    def g(x):
+        return x * w.sqrt()  # d/dw is infinite, and the two samples' gradients cancel
+
+    with pytest.raises(ValueError, match="sqrt: derivative is undefined"):
+        autograd.sum([g(Value(1.0)), g(Value(-1.0))]).backward()
+    with pytest.raises(ValueError, match="sqrt: derivative is undefined"):
+        autograd.compile(g, reduction="sum")(numpy.array([1.0, -1.0]))
+    w = Value(nan)
+    autograd.compile(lambda x: x * w.sin(), reduction="sum")(numpy.array([1.0, -1.0]))
+    assert math.isnan(w.grad)  # nan times a sum that cancels is still nan, as eager
+
+
+def test_compiled_errors_name_the_op_of_a_fused_activation(numpy):
+    from nn import Layer
+
+    layer = Layer(1, 2, activation="relu")
+    for neuron in layer.neurons:
+        neuron.w[0].data, neuron.b.data = 1.0, 0.0
+
+    def f(x):
+        return autograd.sum([h.sqrt() for h in layer(x)])  # sqrt over the layer, fused
+
+    with pytest.raises(ValueError, match=r"^sqrt: derivative is undefined"):
+        f([0.0]).backward()
+    with pytest.raises(ValueError, match=r"^sqrt: derivative is undefined"):
+        autograd.compile(f, reduction="sum")(numpy.array([[0.0]]))
+
+
+def test_compiled_code_leaves_a_grad_of_none_it_does_not_reach(numpy):
+    used, unused = Value(2.0), Value(3.0)
+    used.grad = unused.grad = None
+    autograd.compile(lambda x: x * used + 0 * unused.relu(), reduction="sum")(
+        numpy.array([1.0, 2.0])
+    )
+    assert used.grad == 3.0 and unused.grad is None

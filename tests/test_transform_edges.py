@@ -236,3 +236,49 @@ def test_gradcheck_of_a_function_that_captures_a_parameter():
     w = Value(2.0)
     assert gradcheck(lambda x: w * x * x, [1.5])
     assert gradgradcheck(lambda x: ops.tanh(w * x) * x, [0.3])
+
+
+def test_transforms_in_many_threads_return_numbers_for_numbers():
+    import sys
+    import threading
+
+    wrong = []
+
+    def work():
+        for _ in range(1000):
+            g = grad(lambda x: x * x * 3.0)(2.0)
+            if type(g) is not float:
+                wrong.append(g)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
+
+
+def test_a_copy_is_born_when_it_is_made():
+    import copy
+    import pickle
+
+    w = Value(3.0)
+    assert "_born" not in w.__getstate__()  # a file from another process says nothing of it
+    loaded = pickle.loads(pickle.dumps(w))
+    assert isinstance(grad(lambda x: loaded * x * x)(2.0), Value)  # captured: older than grad
+    # a copy made inside the function is the function's own, like any Value made there
+    assert grad(lambda x: copy.deepcopy(w) * x * x)(2.0) == 12.0
+
+
+def test_an_empty_dot_is_a_constant():
+    from autograd import dot
+
+    empty = dot([], [])
+    assert (empty.data, empty.op, empty.parents) == (0.0, "", ())
+    assert grad(lambda x: x * x + dot([], []))(3.0) == 6.0
+    empty.backward()  # a leaf, not a result made under no_grad

@@ -299,14 +299,15 @@ class Value:
                 "no_grad() and has no graph; compute it with gradients enabled"
             )
         order = _topological_order(self)
-        grads = backpropagate(self, gradient, create_graph, order)
-        for node in order:  # intermediate gradients: recomputed, not accumulated
-            node.grad = grads.get(node, 0.0)
-        wanted = grads if inputs is None else _inputs(inputs)
-        for leaf in wanted:
-            if not leaf.parents and leaf in grads:
-                g = grads[leaf]
-                leaf.grad = g if leaf.grad is None else leaf.grad + g
+        inner, leaves = backpropagate(self, gradient, create_graph, order)
+        for node, g in zip(order, inner):  # intermediate gradients: recomputed, not accumulated
+            node.grad = g
+        if inputs is None:
+            reached: Iterable[tuple[Value, Any]] = leaves.items()
+        else:
+            reached = [(v, leaves[v]) for v in _inputs(inputs) if v in leaves]
+        for leaf, g in reached:  # leaf gradients accumulate
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def backpropagate(
@@ -314,21 +315,25 @@ def backpropagate(
     gradient: Any = 1.0,
     create_graph: bool = False,
     order: list[Value] | None = None,
-) -> dict[Value, Any]:
-    """d(root)/d(node) * gradient for every node that root's gradient reaches, in a dict.
+) -> tuple[list[Any], dict[Value, Any]]:
+    """d(root)/d(node) * gradient for everything behind root: (inner, leaves).
 
     The chain rule, the one place it lives: walk outputs before inputs and pass
-    each node's gradient to its parents, scaled by the local derivative. It
-    writes no `.grad`: `Value.backward` stores the result, transforms read it.
-    `order` is `root`'s topological order, when the caller has it already.
+    each node's gradient to its parents, scaled by the local derivative. `inner`
+    holds the gradient of each node of `order` (root's topological order, its
+    non-leaf nodes: pass it if you have it), `leaves` the gradient of each leaf
+    reached. Nothing is written into `.grad`: `Value.backward` stores them there,
+    and the transforms read them.
     """
     if order is None:
         order = _topological_order(root)
     anomaly = _MODE.get() & ANOMALY
-    grads = {root: gradient}
-    get = grads.get
+    pending = {root: gradient}  # gradients still adding up; at the end, the leaves'
+    take, get = pending.pop, pending.get
+    inner = []  # each inner node's final gradient, from the last node to the first
     for node in reversed(order):
-        g = get(node, 0.0)
+        g = take(node, 0.0)  # complete: every node that uses this one came before it
+        inner.append(g)
         if g == 0.0:
             continue  # nothing flows from here: skip the derivative work
         parents = node.parents
@@ -347,8 +352,9 @@ def backpropagate(
         for parent, d in zip(parents, local):
             if d == 0.0:
                 continue  # nothing flows through a zero derivative, not even inf * 0
-            grads[parent] = get(parent, 0.0) + d * g
-    return grads
+            pending[parent] = get(parent, 0.0) + d * g
+    inner.reverse()
+    return inner, pending
 
 
 def _data(x: Any) -> Any:

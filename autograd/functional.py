@@ -79,7 +79,9 @@ class _Trace:
         if not isinstance(out, Value):
             _real(out, f"{self.where}: f must return a Value or a number, and it returned")
             return [self.answer(0.0)] * len(self.wrt)
-        grads = backpropagate(out, 1.0, self.nested, self.orders[id(out)])
+        order = self.orders[id(out)]
+        inner, leaves = backpropagate(out, 1.0, self.nested, order)
+        grads = {**dict(zip(order, inner)), **leaves}  # wrt holds leaves and inner nodes
         return [self.answer(grads.get(v, 0.0)) for v in self.wrt]
 
     def answer(self, x: Any) -> Any:

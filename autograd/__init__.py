@@ -4,15 +4,12 @@ from autograd import ops
 from autograd.check import GradcheckError, gradcheck, gradgradcheck
 from autograd.engine import (
     Value,
-    detect_anomaly,
     dot,
-    enable_grad,
-    is_grad_enabled,
     logsumexp,
-    no_grad,
     sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
 from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
+from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.ops import primitive
 from autograd.viz import draw, to_svg
 

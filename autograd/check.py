@@ -6,8 +6,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.engine import Value, _real, _short, _topological_order, no_grad
+from autograd.arguments import real, short
+from autograd.engine import Value, topological_order
 from autograd.functional import _function, _grad, _hessian
+from autograd.mode import no_grad
 from autograd.ops import Primitive, _d_primitive
 
 KINKS = ("relu", "abs", "leaky_relu")
@@ -19,7 +21,7 @@ class GradcheckError(AssertionError):
 
 def _number(x: Any, where: str) -> float:
     """A derivative as a float: a transform returns a Value when f captured one."""
-    return x.data if isinstance(x, Value) else _real(x, where)
+    return x.data if isinstance(x, Value) else real(x, where)
 
 
 def _evaluate(f: Callable, xs: Sequence[float], where: str = "gradcheck") -> Any:
@@ -47,7 +49,7 @@ def _kink_signs(f: Callable, xs: Sequence[float]) -> list[tuple[str, bool]]:
     out = f(*[Value(x) for x in xs])
     if not isinstance(out, Value):
         return []
-    return [(n.op, n.parents[0].data > 0) for n in _topological_order(out) if n.op in KINKS]
+    return [(n.op, n.parents[0].data > 0) for n in topological_order(out) if n.op in KINKS]
 
 
 def _kinks_crossed(f: Callable, xs: list[float], eps: float) -> list[str]:
@@ -70,12 +72,12 @@ def _wrong_primitives(f: Callable, xs: list[float], eps: float, atol: float, rto
     if not isinstance(out, Value):
         return []
     found = []
-    for node in _topological_order(out):
+    for node in topological_order(out):
         if node._deriv is not _d_primitive:
             continue
         op: Primitive = node._ctx
         at = [p.data for p in node.parents]
-        analytic = [_real(partial(*at), f"{op.name}: partial") for partial in op.partials]
+        analytic = [real(partial(*at), f"{op.name}: partial") for partial in op.partials]
         numeric = _central(lambda ys, op=op: op.fn(*ys), at, eps)
         for i, (a, n) in enumerate(zip(analytic, numeric)):
             if abs(a - n) > atol + rtol * abs(n):
@@ -106,9 +108,9 @@ def _points(inputs: Sequence[Any], where: str) -> list[float]:
     except TypeError:
         raise TypeError(
             f"{where}: inputs must be a number or a sequence of numbers, "
-            f"got {type(inputs).__name__} {_short(inputs)}"
+            f"got {type(inputs).__name__} {short(inputs)}"
         ) from None
-    return [x.data if isinstance(x, Value) else _real(x, f"{where}: input") for x in listed]
+    return [x.data if isinstance(x, Value) else real(x, f"{where}: input") for x in listed]
 
 
 def _arguments(
@@ -117,10 +119,10 @@ def _arguments(
     """gradcheck's arguments checked up front: (points, eps, atol, rtol)."""
     _function(f, where)
     xs = _points(inputs, where)
-    eps = _real(eps, f"{where}: eps")
+    eps = real(eps, f"{where}: eps")
     if not (eps > 0 and math.isfinite(eps)):
         raise ValueError(f"{where}: eps must be a positive finite number, got {eps!r}")
-    atol, rtol = _real(atol, f"{where}: atol"), _real(rtol, f"{where}: rtol")
+    atol, rtol = real(atol, f"{where}: atol"), real(rtol, f"{where}: rtol")
     for name, tol in (("atol", atol), ("rtol", rtol)):
         if not tol >= 0:  # nan fails too
             raise ValueError(f"{where}: {name} must be >= 0, got {tol!r}")
@@ -190,7 +192,7 @@ def _sum_of_partials(out: Any) -> Any:
     if not isinstance(out, Value):
         return out
     terms = []
-    for node in _topological_order(out):
+    for node in topological_order(out):
         if node._deriv is _d_primitive:
             terms.extend(p(*node.parents) for p in node._ctx.partials)
     return sum(terms, Value(0.0))

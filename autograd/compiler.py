@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 
 from autograd import engine as E
-from autograd.engine import Value, _short, _topological_order
+from autograd.arguments import short
+from autograd.engine import Value, topological_order
+from autograd.mode import enable_grad
 from autograd.ops import Primitive, _d_primitive, _np_sigmoid
 
 
@@ -174,15 +176,12 @@ class Program:
     """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
 
     def __init__(self, fn: Callable, shapes: tuple[int | None, ...], first: list[np.ndarray]):
-        token = E._MODE.set(E.GRAD)  # the trace needs the graph, whatever the mode
-        try:
+        with enable_grad():  # the trace needs the graph, whatever the mode
             placeholders = [
                 Value(float(a)) if n is None else [Value(float(v)) for v in a]
                 for n, a in zip(shapes, first)
             ]
             result = fn(*placeholders)
-        finally:
-            E._MODE.reset(token)
         outputs = result if isinstance(result, (list, tuple)) else [result]
         for i, v in enumerate(outputs):
             if not isinstance(v, Value):
@@ -203,7 +202,7 @@ class Program:
         order: list[Value] = []
         seen: set[int] = set()
         for out in outputs:
-            for node in _topological_order(out):
+            for node in topological_order(out):
                 if id(node) not in seen:
                     seen.add(id(node))
                     order.append(node)
@@ -520,14 +519,14 @@ class Compiled:
             if a is None or isinstance(a, (str, bytes)):
                 raise TypeError(
                     f"compile: argument {i} must be a numeric batch, "
-                    f"got {type(a).__name__} {_short(a)}"
+                    f"got {type(a).__name__} {short(a)}"
                 )
             try:
                 x = np.asarray(a, dtype=float)
             except (TypeError, ValueError) as error:
                 raise TypeError(
                     f"compile: argument {i} must be a numeric batch, "
-                    f"got {type(a).__name__} {_short(a)} ({error})"
+                    f"got {type(a).__name__} {short(a)} ({error})"
                 ) from None
             if x.ndim not in (1, 2) or 0 in x.shape:
                 raise ValueError(

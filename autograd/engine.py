@@ -17,21 +17,14 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import linecache
 import math
 import numbers
-import os
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ContextDecorator
-from contextvars import ContextVar, Token
 from typing import Any
 
-# The mode, as bits: whether ops record the graph, and whether anomaly detection is
-# on. One context variable, read once per op, so anomaly detection costs nothing when off.
-GRAD, ANOMALY = 1, 2
-_MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
+from autograd.arguments import real, short
+from autograd.mode import ANOMALY, GRAD, MODE, check_backward, check_forward
 
 Number = int | float
 
@@ -43,39 +36,16 @@ _ticks = itertools.count(1)
 _clock_lock = threading.Lock()
 
 
-def _real(x: Any, where: str) -> float:
-    """`x` as a float, or a TypeError naming `where` and the offending type."""
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real):
-        try:
-            return float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {_short(x)} is outside the range of a float") from None
-    raise TypeError(
-        f"{where}: expected a real number (int, float or numpy scalar), "
-        f"got {type(x).__name__} {_short(x)}"
-    )
-
-
-def _short(x: Any) -> str:
-    try:
-        text = repr(x)
-    except ValueError:  # an int too long to print
-        return f"<{type(x).__name__} too large to print>"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made."""
 
-    # _site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
+    # site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
     # _born is a leaf's moment of birth (see `tick`), so transforms can tell captured Values.
-    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx", "_site", "_born")
+    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx", "site", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _real(data, "Value")
+        self.data = real(data, "Value")
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.grad: Any = 0.0
@@ -204,7 +174,7 @@ class Value:
             return _power(self, other)
         if not isinstance(other, numbers.Real):
             return NotImplemented
-        n = _real(other, "pow: exponent")
+        n = real(other, "pow: exponent")
         x = self.data
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"pow: {x!r} raised to the negative power {n!r}")
@@ -265,7 +235,7 @@ class Value:
         return _result(0.0 if x <= 0 else x, (self,), "relu", _d_relu)  # nan stays nan
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        slope = _real(negative_slope, "leaky_relu: negative_slope")
+        slope = real(negative_slope, "leaky_relu: negative_slope")
         x = self.data
         return _result(x if x > 0 else slope * x, (self,), "leaky_relu", _d_leaky_relu, slope)
 
@@ -292,13 +262,13 @@ class Value:
         `inputs`, as in PyTorch, limits accumulation to those Values: every other
         leaf keeps its `.grad`. If a derivative raises, no `.grad` has changed.
         """
-        gradient = _real(gradient, "backward: gradient")
+        gradient = real(gradient, "backward: gradient")
         if self.op and not self.parents:
             raise RuntimeError(
                 f"backward: this Value ({self.op} = {self.data!r}) was computed under "
                 "no_grad() and has no graph; compute it with gradients enabled"
             )
-        order = _topological_order(self)
+        order = topological_order(self)
         inner, leaves = backpropagate(self, gradient, create_graph, order)
         for node, g in zip(order, inner):  # intermediate gradients: recomputed, not accumulated
             node.grad = g
@@ -326,8 +296,8 @@ def backpropagate(
     and the transforms read them.
     """
     if order is None:
-        order = _topological_order(root)
-    anomaly = _MODE.get() & ANOMALY
+        order = topological_order(root)
+    anomaly = MODE.get() & ANOMALY
     pending = {root: gradient}  # gradients still adding up; at the end, the leaves'
     take, get = pending.pop, pending.get
     inner = []  # each inner node's final gradient, from the last node to the first
@@ -348,7 +318,7 @@ def backpropagate(
                 f"{node.op}: derivative is undefined at input {inputs_} ({error})"
             ) from None
         if anomaly:
-            _check_backward(node, local, g)
+            check_backward(node, local, g)
         for parent, d in zip(parents, local):
             if d == 0.0:
                 continue  # nothing flows through a zero derivative, not even inf * 0
@@ -379,7 +349,7 @@ def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = No
     out.data = data
     out.grad = 0.0
     out.label = ""
-    mode = _MODE.get()
+    mode = MODE.get()
     if mode & GRAD:
         out.op = op
         out.parents = parents
@@ -392,7 +362,7 @@ def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = No
         out._ctx = None
         out._born = _clock
     if mode & ANOMALY:
-        _check_forward(out, op, parents)
+        check_forward(out, op, parents)
     return out
 
 
@@ -420,9 +390,9 @@ def _values(values: Any, where: str) -> list[Value]:
     except TypeError:
         raise TypeError(
             f"{where}: expected an iterable of Values or numbers, "
-            f"got {type(values).__name__} {_short(values)}"
+            f"got {type(values).__name__} {short(values)}"
         ) from None
-    return [v if isinstance(v, Value) else Value(_real(v, where)) for v in items]
+    return [v if isinstance(v, Value) else Value(real(v, where)) for v in items]
 
 
 def _inputs(inputs: Any) -> list[Value]:
@@ -434,12 +404,12 @@ def _inputs(inputs: Any) -> list[Value]:
     except TypeError:
         raise TypeError(
             f"backward: inputs must be an iterable of Values, "
-            f"got {type(inputs).__name__} {_short(inputs)}"
+            f"got {type(inputs).__name__} {short(inputs)}"
         ) from None
     for v in listed:
         if not isinstance(v, Value):
             raise TypeError(
-                f"backward: inputs must contain only Values, got {type(v).__name__} {_short(v)}"
+                f"backward: inputs must contain only Values, got {type(v).__name__} {short(v)}"
             )
     return listed
 
@@ -471,7 +441,7 @@ def dot(
             return Value(0.0)  # as sum([]): a constant, not a node without inputs
         return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
     if not isinstance(bias, Value):
-        bias = Value(_real(bias, "dot: bias"))
+        bias = Value(real(bias, "dot: bias"))
     return _result(data + bias.data, (*ws, *xs, bias), "dot", _d_dot, len(ws))
 
 
@@ -489,7 +459,7 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
     return _result(data, parents, "logsumexp", _d_logsumexp)
 
 
-def _topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value) -> list[Value]:
     """The non-leaf nodes behind `root`, each after all of its parents.
 
     An iterative depth-first search: no recursion limit, whatever the depth.
@@ -652,62 +622,6 @@ def _cos(x):
     return math.cos(x) if math.isfinite(x) else math.nan
 
 
-# ---- grad mode ----------------------------------------------------------------
-
-
-class _ModeSwitch(ContextDecorator):
-    """A context manager (and decorator) that sets or clears mode bits, and can be re-entered."""
-
-    _set, _clear = 0, 0
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        if args or kwargs:  # name the class the user called, not this base
-            raise TypeError(f"{type(self).__name__}() takes no arguments, got {args or kwargs}")
-        self._tokens: list[Token[int]] = []
-
-    def __enter__(self) -> None:
-        self._tokens.append(_MODE.set(_MODE.get() & ~self._clear | self._set))
-
-    def __exit__(self, *exc_info: object) -> None:
-        _MODE.reset(self._tokens.pop())
-
-    def _recreate_cm(self) -> _ModeSwitch:
-        return type(self)()  # each call of a decorated function gets its own tokens
-
-
-class no_grad(_ModeSwitch):  # noqa: N801 - named like the function it replaces in PyTorch
-    """Within this block (or decorated function, `@no_grad()`), ops build no graph.
-
-    The mode lives in a context variable: other threads and asyncio tasks keep
-    their own. An instance can be entered again, and nested.
-    """
-
-    _clear = GRAD
-
-
-class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anomaly
-    """Within this block (or decorated function), find where nan and inf come from.
-
-    Every node records the line of your code that made it, and the first
-    forward value or backward gradient that is nan or inf raises
-    FloatingPointError naming the op, the node's label, the value and that line.
-    Off by default; when off it costs nothing.
-    """
-
-    _set = ANOMALY
-
-
-class enable_grad(_ModeSwitch):  # noqa: N801 - as torch.enable_grad
-    """Within this block (or decorated function), ops record the graph, even inside no_grad."""
-
-    _set = GRAD
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops record the graph in the current thread or task."""
-    return bool(_MODE.get() & GRAD)
-
-
 # ---- moments: which leaves a function captured ----------------------------------------
 
 
@@ -723,51 +637,6 @@ def tick() -> int:
 def captures(root: Value, moment: int, order: list[Value] | None = None) -> bool:
     """Whether the graph behind `root` reaches a leaf born before `moment` (see `tick`)."""
     if order is None:
-        order = _topological_order(root)
+        order = topological_order(root)
     leaves = [p for node in order for p in node.parents if not p.parents] if order else [root]
     return any(getattr(leaf, "_born", 0) < moment for leaf in leaves)
-
-
-# ---- anomaly detection ------------------------------------------------------------
-
-_LIBRARY = tuple(
-    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), name) + os.sep
-    for name in ("autograd", "nn")
-)
-
-
-def _site() -> str:
-    """file:line and source of the innermost frame outside this library: the user's line."""
-    frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY):
-        frame = frame.f_back
-    if frame is None:
-        return "an unknown place"
-    filename, line = frame.f_code.co_filename, frame.f_lineno
-    code = linecache.getline(filename, line).strip()
-    return f"{filename}:{line}" + (f": {code}" if code else "")
-
-
-def _named(node: Value) -> str:
-    return f" ({node.label!r})" if node.label else ""
-
-
-def _check_forward(out: Value, op: str, parents: tuple) -> None:
-    out._site = _site()
-    if not math.isfinite(out.data):
-        inputs = ", ".join(f"{p.data!r}{_named(p)}" for p in parents)
-        raise FloatingPointError(
-            f"{op}: the forward value is {out.data!r} (inputs {inputs}), made at {out._site}"
-        )
-
-
-def _check_backward(node: Value, local: tuple, g: Any) -> None:
-    for i, (parent, d) in enumerate(zip(node.parents, local)):
-        flow = _data(d * g)
-        if not math.isfinite(flow):
-            site = getattr(node, "_site", "a place made before detect_anomaly() was on")
-            raise FloatingPointError(
-                f"{node.op}: the gradient flowing to input {i}{_named(parent)} is {flow!r} "
-                f"(local derivative {_data(d)!r}, incoming gradient {_data(g)!r}) at the node"
-                f"{_named(node)} made at {site}"
-            )

@@ -18,18 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd.arguments import real, short
 from autograd.engine import (
     Value,
-    _real,
-    _short,
-    _topological_order,
     backpropagate,
     captures,
-    enable_grad,
-    is_grad_enabled,
     tick,
+    topological_order,
 )
 from autograd.engine import sum as value_sum
+from autograd.mode import enable_grad, is_grad_enabled
 
 Argnums = int | Sequence[int] | None
 
@@ -64,11 +62,11 @@ class _Trace:
                 # the Value passed (grad(lambda y: x * y)(x) is x, not 2x).
                 call_args[i] = value_sum([args[i]])
             else:
-                call_args[i] = Value(_real(args[i], f"{where}: argument {i}"))
+                call_args[i] = Value(real(args[i], f"{where}: argument {i}"))
         self.wrt = [call_args[i] for i in positions]
         self.out = f(*call_args)
         outs = self.out if isinstance(self.out, (list, tuple)) else [self.out]
-        self.orders = {id(y): _topological_order(y) for y in outs if isinstance(y, Value)}
+        self.orders = {id(y): topological_order(y) for y in outs if isinstance(y, Value)}
         self.linked = any(
             captures(y, moment, self.orders[id(y)]) for y in outs if id(y) in self.orders
         )
@@ -77,7 +75,7 @@ class _Trace:
     def derivatives(self, out: Any) -> list[Any]:
         """d(out)/d(v) for each v in wrt; no `.grad` is touched."""
         if not isinstance(out, Value):
-            _real(out, f"{self.where}: f must return a Value or a number, and it returned")
+            real(out, f"{self.where}: f must return a Value or a number, and it returned")
             return [self.answer(0.0)] * len(self.wrt)
         order = self.orders[id(out)]
         inner, leaves = backpropagate(out, 1.0, self.nested, order)
@@ -96,7 +94,7 @@ class _Trace:
 def _function(f: Any, where: str) -> Callable:
     """`f` itself, or a TypeError naming `where` when it cannot be called."""
     if not callable(f):
-        raise TypeError(f"{where}: f must be callable, got {type(f).__name__} {_short(f)}")
+        raise TypeError(f"{where}: f must be callable, got {type(f).__name__} {short(f)}")
     return f
 
 
@@ -112,11 +110,11 @@ def _argnums(argnums: Any, where: str) -> Argnums:
         except TypeError:
             raise TypeError(
                 f"{where}: argnums must be an int or a sequence of ints, "
-                f"got {type(argnums).__name__} {_short(argnums)}"
+                f"got {type(argnums).__name__} {short(argnums)}"
             ) from None
     for i in picked:
         if isinstance(i, bool) or not isinstance(i, int):
-            raise TypeError(f"{where}: argnums must be ints, got {type(i).__name__} {_short(i)}")
+            raise TypeError(f"{where}: argnums must be ints, got {type(i).__name__} {short(i)}")
     return picked
 
 
@@ -201,11 +199,11 @@ def _numbers(xs: Any, name: str) -> Sequence[Any]:
     kind = type(xs)
     if isinstance(xs, (str, bytes)) or not (hasattr(kind, "__len__") and hasattr(kind, "__iter__")):
         raise TypeError(
-            f"hvp: {name} must be a sequence of numbers, got {kind.__name__} {_short(xs)}"
+            f"hvp: {name} must be a sequence of numbers, got {kind.__name__} {short(xs)}"
         )
     for i, x in enumerate(xs):
         if not isinstance(x, Value):
-            _real(x, f"hvp: {name}[{i}]")
+            real(x, f"hvp: {name}[{i}]")
     return xs
 
 

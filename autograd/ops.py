@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.engine import Value, _real, _result, _short
+from autograd.arguments import real, short
+from autograd.engine import Value, _result
 
 Real = float | Value
 
@@ -21,7 +22,7 @@ def _float_or_value(method: Callable[..., Value], name: str) -> Callable[..., An
     def op(x: Real, *args: Any) -> Real:
         if isinstance(x, Value):
             return method(x, *args)
-        return method(Value(_real(x, name)), *args).data
+        return method(Value(real(x, name)), *args).data
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"{name} of a number (a float) or of a Value (a Value)."
@@ -67,8 +68,8 @@ class Primitive:
         if len(inputs) != len(self.partials):
             raise TypeError(f"{self.name}: takes {len(self.partials)} input(s), got {len(inputs)}")
         if not any(isinstance(x, Value) for x in inputs):
-            return self._forward([_real(x, self.name) for x in inputs])
-        values = tuple(x if isinstance(x, Value) else Value(_real(x, self.name)) for x in inputs)
+            return self._forward([real(x, self.name) for x in inputs])
+        values = tuple(x if isinstance(x, Value) else Value(real(x, self.name)) for x in inputs)
         data = self._forward([v.data for v in values])
         return _result(data, values, self.name, _d_primitive, self)
 
@@ -76,7 +77,7 @@ class Primitive:
         out = self.fn(*xs)
         if isinstance(out, Value):
             raise TypeError(f"{self.name}: the forward function must return a number, got a Value")
-        return _real(out, f"{self.name}: forward result")
+        return real(out, f"{self.name}: forward result")
 
     def __repr__(self) -> str:
         return f"primitive({self.name!r}, {len(self.partials)} input(s))"
@@ -102,7 +103,7 @@ def primitive(
         if not callable(f):
             raise TypeError(
                 f"primitive: fn and every partial must be callable; "
-                f"{what} is {type(f).__name__} {_short(f)}"
+                f"{what} is {type(f).__name__} {short(f)}"
             )
     if not partials:
         raise TypeError("primitive: give one partial derivative per input (at least one)")

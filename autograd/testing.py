@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from autograd import ops
-from autograd.engine import Value, _real, _short
+from autograd.arguments import real, short
+from autograd.engine import Value
 
 Real = float | Value
 
@@ -63,15 +64,14 @@ OPS: dict[str, Op] = {
 
 def reals(low: float = -3.0, high: float = 3.0, avoid: Sequence[float] = ()) -> st.SearchStrategy:
     """Finite floats in [low, high], kept at least 1e-2 away from each point in `avoid`."""
-    low, high = _real(low, "reals: low"), _real(high, "reals: high")
+    low, high = real(low, "reals: low"), real(high, "reals: high")
     if not low < high:
         raise ValueError(f"reals: low must be below high, got {low!r} and {high!r}")
     if not isinstance(avoid, Iterable):
         raise TypeError(
-            f"reals: avoid must be a sequence of numbers, got {type(avoid).__name__} "
-            f"{_short(avoid)}"
+            f"reals: avoid must be a sequence of numbers, got {type(avoid).__name__} {short(avoid)}"
         )
-    avoid = tuple(_real(a, "reals: avoid") for a in avoid)
+    avoid = tuple(real(a, "reals: avoid") for a in avoid)
     return st.floats(low, high, allow_nan=False, allow_infinity=False).filter(
         lambda x: all(abs(x - a) > MARGIN for a in avoid)
     )
@@ -117,7 +117,7 @@ def expressions(
     if isinstance(ops, str) or not (ops is None or isinstance(ops, Iterable)):
         raise TypeError(
             f"expressions: ops must be a sequence of op names, got {type(ops).__name__} "
-            f"{_short(ops)}"
+            f"{short(ops)}"
         )
     names = list(OPS) if ops is None else list(ops)
     unknown = [name for name in names if name not in OPS]
@@ -126,7 +126,7 @@ def expressions(
     low, high = (n_inputs, n_inputs) if _is_int(n_inputs) else _pair(n_inputs)
     if not _is_int(max_ops):
         raise TypeError(
-            f"expressions: max_ops must be an int, got {type(max_ops).__name__} {_short(max_ops)}"
+            f"expressions: max_ops must be an int, got {type(max_ops).__name__} {short(max_ops)}"
         )
     if not 1 <= low <= high or max_ops < 1:
         raise ValueError(
@@ -145,7 +145,7 @@ def _pair(n_inputs: object) -> tuple[int, int]:
         return n_inputs[0], n_inputs[1]
     raise TypeError(
         f"expressions: n_inputs must be an int or a (min, max) pair of ints, "
-        f"got {type(n_inputs).__name__} {_short(n_inputs)}"
+        f"got {type(n_inputs).__name__} {short(n_inputs)}"
     )
 
 

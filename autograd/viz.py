@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 import graphviz
 
-from autograd.engine import Value, _short
+from autograd.arguments import short
+from autograd.engine import Value
 
 MAX_NODES = 2000
 
@@ -153,7 +154,7 @@ def _draw(
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(
             f"{where}: max_nodes must be an int or None, "
-            f"got {type(max_nodes).__name__} {_short(max_nodes)}"
+            f"got {type(max_nodes).__name__} {short(max_nodes)}"
         )
     if isinstance(params, Value):
         params = [params]
@@ -162,7 +163,7 @@ def _draw(
     except TypeError:
         raise TypeError(
             f"{where}: params must be a Value or an iterable of Values, "
-            f"got {type(params).__name__} {_short(params)}"
+            f"got {type(params).__name__} {short(params)}"
         ) from None
 
     nodes = _walk(root, max_nodes, where)

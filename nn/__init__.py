@@ -1,9 +1,15 @@
 """valuegrad's neural-network library: modules built from autograd Values, and their training."""
 
+import os
+
+import autograd.mode
 from nn import data, init, losses, optim, train
 from nn.draw import draw_network
 from nn.modules import MLP, Layer, Module, Neuron
 from nn.train import History, fit
+
+# Anomaly reports name the line of your code that called nn, not a line inside it.
+autograd.mode.hide_frames_from(os.path.dirname(__file__))
 
 __all__ = [
     "MLP",

@@ -44,11 +44,29 @@ def test_anomaly_in_backward_points_at_the_node_that_made_the_gradient():
 def test_anomaly_sites_come_from_user_code_not_the_library():
     with detect_anomaly():
         out = MLP(2, [3, 1], rng=random.Random(0))([1.0, 2.0])
-    assert out._site.startswith(THIS_FILE)  # made inside nn/ and autograd/, reported here
+    assert out.site.startswith(THIS_FILE)  # made inside nn/ and autograd/, reported here
+
+
+def test_a_library_built_on_values_can_hide_its_frames_too(tmp_path, monkeypatch):
+    import autograd.mode
+
+    library = tmp_path / "mylib"
+    library.mkdir()
+    (library / "__init__.py").write_text("def double(v):\n    return v * 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import mylib
+
+    with detect_anomaly():
+        inside = mylib.double(Value(1.0))
+    assert inside.site.startswith(str(library))  # not hidden: the library's own line
+    autograd.mode.hide_frames_from(str(library))
+    with detect_anomaly():
+        outside = mylib.double(Value(1.0))
+    assert outside.site.startswith(THIS_FILE)  # hidden: the line that called it
 
 
 def test_anomaly_is_off_by_default_and_nan_flows_as_in_pytorch():
-    assert not hasattr(Value(1.0) * 2, "_site")
+    assert not hasattr(Value(1.0) * 2, "site")
     y = Value(1e200) * Value(1e200)
     assert y.data == math.inf
     z = Value(float("nan")) + 1
@@ -100,7 +118,7 @@ def test_modes_do_not_leak_between_threads():
         y = Value(1e200) * 1e200  # no anomaly here: no error
         seen["grad"] = autograd.is_grad_enabled()
         seen["parents"] = len(y.parents)
-        seen["site"] = hasattr(y, "_site")
+        seen["site"] = hasattr(y, "site")
         inside.wait()
 
     threads = [threading.Thread(target=in_modes), threading.Thread(target=plain)]

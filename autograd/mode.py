@@ -1,0 +1,139 @@
+"""Grad mode and anomaly detection: the switches the engine reads when it makes a node.
+
+The mode is a few bits in one context variable, read once per op: whether ops
+record the graph (`no_grad`, `enable_grad`) and whether anomaly detection is
+on (`detect_anomaly`). Each thread and asyncio task has its own.
+
+Anomaly detection records where each node was made (`Value.site`: the first
+line of code outside the libraries that declared themselves with
+`hide_frames_from`) and raises FloatingPointError at the first forward value or
+backward gradient that is nan or inf.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import os
+import sys
+from contextlib import ContextDecorator
+from contextvars import ContextVar, Token
+from typing import Any
+
+GRAD, ANOMALY = 1, 2
+MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
+
+
+class _ModeSwitch(ContextDecorator):
+    """A context manager (and decorator) that sets or clears mode bits, and can be re-entered."""
+
+    _set, _clear = 0, 0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if args or kwargs:  # name the class the user called, not this base
+            raise TypeError(f"{type(self).__name__}() takes no arguments, got {args or kwargs}")
+        self._tokens: list[Token[int]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(MODE.set(MODE.get() & ~self._clear | self._set))
+
+    def __exit__(self, *exc_info: object) -> None:
+        MODE.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> _ModeSwitch:
+        return type(self)()  # each call of a decorated function gets its own tokens
+
+
+class no_grad(_ModeSwitch):  # noqa: N801 - named like the function it replaces in PyTorch
+    """Within this block (or decorated function, `@no_grad()`), ops build no graph.
+
+    The mode lives in a context variable: other threads and asyncio tasks keep
+    their own. An instance can be entered again, and nested.
+    """
+
+    _clear = GRAD
+
+
+class enable_grad(_ModeSwitch):  # noqa: N801 - as torch.enable_grad
+    """Within this block (or decorated function), ops record the graph, even inside no_grad."""
+
+    _set = GRAD
+
+
+class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anomaly
+    """Within this block (or decorated function), find where nan and inf come from.
+
+    Every node records the line of your code that made it, and the first
+    forward value or backward gradient that is nan or inf raises
+    FloatingPointError naming the op, the node's label, the value and that line.
+    Off by default; when off it costs nothing.
+    """
+
+    _set = ANOMALY
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph in the current thread or task."""
+    return bool(MODE.get() & GRAD)
+
+
+# ---- anomaly detection ------------------------------------------------------------
+
+_hidden: tuple[str, ...] = ()
+
+
+def hide_frames_from(directory: str) -> None:
+    """Leave code under `directory` out of anomaly reports: a library built on autograd.
+
+    A node's site is then the line of *your* code that called the library.
+    """
+    global _hidden
+    path = os.path.join(os.path.abspath(directory), "")
+    if path not in _hidden:
+        _hidden = (*_hidden, path)
+
+
+hide_frames_from(os.path.dirname(__file__))
+
+
+def _site() -> str:
+    """file:line and source of the innermost frame outside the hidden libraries."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_hidden):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown place"
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    code = linecache.getline(filename, line).strip()
+    return f"{filename}:{line}" + (f": {code}" if code else "")
+
+
+def _named(node: Any) -> str:
+    return f" ({node.label!r})" if node.label else ""
+
+
+def _number(x: Any) -> Any:
+    return getattr(x, "data", x)  # a Value's data; a float as it is
+
+
+def check_forward(out: Any, op: str, parents: tuple) -> None:
+    """Record where `out` was made; raise if its value is nan or inf."""
+    out.site = _site()
+    if not math.isfinite(out.data):
+        inputs = ", ".join(f"{p.data!r}{_named(p)}" for p in parents)
+        raise FloatingPointError(
+            f"{op}: the forward value is {out.data!r} (inputs {inputs}), made at {out.site}"
+        )
+
+
+def check_backward(node: Any, local: tuple, g: Any) -> None:
+    """Raise if a gradient that `node` passes to one of its inputs is nan or inf."""
+    for i, (parent, d) in enumerate(zip(node.parents, local)):
+        flow = _number(d * g)
+        if not math.isfinite(flow):
+            site = getattr(node, "site", "a place made before detect_anomaly() was on")
+            raise FloatingPointError(
+                f"{node.op}: the gradient flowing to input {i}{_named(parent)} is {flow!r} "
+                f"(local derivative {_number(d)!r}, incoming gradient {_number(g)!r}) at the node"
+                f"{_named(node)} made at {site}"
+            )

@@ -30,7 +30,7 @@ import numpy as np
 from autograd import engine as E
 from autograd.arguments import short
 from autograd.engine import Value, topological_order
-from autograd.mode import enable_grad
+from autograd.mode import tracing
 from autograd.ops import Primitive, _d_primitive, _np_sigmoid
 
 
@@ -176,7 +176,7 @@ class Program:
     """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
 
     def __init__(self, fn: Callable, shapes: tuple[int | None, ...], first: list[np.ndarray]):
-        with enable_grad():  # the trace needs the graph, whatever the mode
+        with tracing():  # the trace needs the graph, whatever the mode, and no anomaly checks
             placeholders = [
                 Value(float(a)) if n is None else [Value(float(v)) for v in a]
                 for n, a in zip(shapes, first)

@@ -62,7 +62,7 @@ class Value:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
-            setattr(self, k, v)
+            setattr(self, "site" if k == "_site" else k, v)  # _site: an older file's name
         self._born = _clock
 
     def __repr__(self) -> str:
@@ -275,7 +275,7 @@ class Value:
         if inputs is None:
             reached: Iterable[tuple[Value, Any]] = leaves.items()
         else:
-            reached = [(v, leaves[v]) for v in _inputs(inputs) if v in leaves]
+            reached = [(v, leaves[v]) for v in dict.fromkeys(_inputs(inputs)) if v in leaves]
         for leaf, g in reached:  # leaf gradients accumulate
             leaf.grad = g if leaf.grad is None else leaf.grad + g
 

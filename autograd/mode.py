@@ -72,6 +72,12 @@ class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anom
     _set = ANOMALY
 
 
+class tracing(_ModeSwitch):  # noqa: N801 - a mode, as the others
+    """Ops record the graph and anomaly detection is off: what a trace (autograd.compile) needs."""
+
+    _set, _clear = GRAD, ANOMALY
+
+
 def is_grad_enabled() -> bool:
     """Whether ops record the graph in the current thread or task."""
     return bool(MODE.get() & GRAD)
@@ -88,7 +94,15 @@ def hide_frames_from(directory: str) -> None:
     A node's site is then the line of *your* code that called the library.
     """
     global _hidden
-    path = os.path.join(os.path.abspath(directory), "")
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(
+            f"hide_frames_from: directory must be a path, got {type(directory).__name__} "
+            f"{directory!r:.60}"
+        )
+    path = os.path.abspath(directory)
+    if os.path.isfile(path):  # a module's __file__: its folder
+        path = os.path.dirname(path)
+    path = os.path.join(path, "")
     if path not in _hidden:
         _hidden = (*_hidden, path)
 
@@ -113,7 +127,9 @@ def _named(node: Any) -> str:
 
 
 def _number(x: Any) -> Any:
-    return getattr(x, "data", x)  # a Value's data; a float as it is
+    from autograd.engine import Value  # here, not above: the engine imports this module
+
+    return x.data if isinstance(x, Value) else x
 
 
 def check_forward(out: Any, op: str, parents: tuple) -> None:

@@ -433,3 +433,9 @@ def test_enable_grad_records_inside_no_grad():
         z = x * x
     assert y.parents == (x, x) and z.parents == ()
     assert autograd.is_grad_enabled()
+
+
+def test_a_value_named_twice_in_inputs_counts_once():
+    x, w = Value(2.0), Value(3.0)
+    ((x * w) ** 2).backward(inputs=[x, x])
+    assert x.grad == 2 * 6.0 * 3.0 and w.grad == 0.0  # as PyTorch: 36, not 72

@@ -7,6 +7,7 @@ import copy
 import math
 import pickle
 import random
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,21 +49,41 @@ def test_anomaly_sites_come_from_user_code_not_the_library():
 
 
 def test_a_library_built_on_values_can_hide_its_frames_too(tmp_path, monkeypatch):
+    import importlib
+
     import autograd.mode
 
-    library = tmp_path / "mylib"
+    library = tmp_path / "valuegrad_test_library"
     library.mkdir()
     (library / "__init__.py").write_text("def double(v):\n    return v * 2\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    import mylib
+    monkeypatch.delitem(sys.modules, library.name, raising=False)
+    mylib = importlib.import_module(library.name)
 
     with detect_anomaly():
         inside = mylib.double(Value(1.0))
     assert inside.site.startswith(str(library))  # not hidden: the library's own line
-    autograd.mode.hide_frames_from(str(library))
+    monkeypatch.setattr(autograd.mode, "_hidden", autograd.mode._hidden)  # undone after
+    autograd.mode.hide_frames_from(mylib.__file__)  # a module's file stands for its folder
     with detect_anomaly():
         outside = mylib.double(Value(1.0))
     assert outside.site.startswith(THIS_FILE)  # hidden: the line that called it
+    with pytest.raises(TypeError, match="hide_frames_from: directory must be a path"):
+        autograd.mode.hide_frames_from(None)
+
+
+def test_compile_traces_without_anomaly_checks(numpy):
+    step = autograd.compile(lambda x: x * 1e308 * 10)
+    with detect_anomaly():  # the trace's first sample overflows; that is data, not the trace
+        assert step(numpy.array([1.0, 2.0])) == math.inf
+
+
+def test_anomaly_reports_a_numpy_scalar_derivative(numpy):
+    f = autograd.primitive(lambda x: float(numpy.cos(x)), lambda x: -numpy.sin(x))
+    x = Value(0.5)
+    with detect_anomaly():
+        (f(x) * 2).backward()
+    assert x.grad == pytest.approx(-2 * math.sin(0.5))
 
 
 def test_anomaly_is_off_by_default_and_nan_flows_as_in_pytorch():

@@ -10,7 +10,8 @@ sees the inner result depend on `x` (no perturbation confusion).
 
 Gradients are collected in a mapping of their own (`backpropagate`), never in
 `.grad`: every `.grad` stays as it was. A transform computes its gradients
-even inside `no_grad()`, as `torch.func.grad` does; it then returns plain leaves.
+even inside `no_grad()`, as `torch.func.grad` does; there it returns numbers, or
+Values without a graph.
 """
 
 from __future__ import annotations

@@ -23,3 +23,11 @@ def torch():
 def numpy():
     """NumPy (installed with the demos extra, through matplotlib)."""
     return _extra("numpy")
+
+
+@pytest.fixture(scope="session")
+def mpmath():
+    """mpmath (the dev extra), at 40 significant digits: the oracle for special functions."""
+    module = _extra("mpmath")
+    module.mp.dps = 40
+    return module

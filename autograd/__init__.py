@@ -3,6 +3,7 @@
 from autograd import ops
 from autograd.check import GradcheckError, gradcheck, gradgradcheck
 from autograd.engine import (
+    Op,
     Value,
     dot,
     logsumexp,
@@ -25,6 +26,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "GradcheckError",
+    "Op",
     "Value",
     "detect_anomaly",
     "dot",

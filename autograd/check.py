@@ -10,7 +10,7 @@ from autograd.arguments import real, short
 from autograd.engine import Value, topological_order
 from autograd.functional import _function, _grad, _hessian
 from autograd.mode import no_grad
-from autograd.ops import Primitive, _d_primitive
+from autograd.ops import Primitive
 
 KINKS = ("relu", "abs", "leaky_relu")
 
@@ -73,9 +73,9 @@ def _wrong_primitives(f: Callable, xs: list[float], eps: float, atol: float, rto
         return []
     found = []
     for node in topological_order(out):
-        if node._deriv is not _d_primitive:
+        op = node.op
+        if not isinstance(op, Primitive):
             continue
-        op: Primitive = node._ctx
         at = [p.data for p in node.parents]
         analytic = [real(partial(*at), f"{op.name}: partial") for partial in op.partials]
         numeric = _central(lambda ys, op=op: op.fn(*ys), at, eps)
@@ -193,6 +193,6 @@ def _sum_of_partials(out: Any) -> Any:
         return out
     terms = []
     for node in topological_order(out):
-        if node._deriv is _d_primitive:
-            terms.extend(p(*node.parents) for p in node._ctx.partials)
+        if isinstance(node.op, Primitive):
+            terms.extend(p(*node.parents) for p in node.op.partials)
     return sum(terms, Value(0.0))

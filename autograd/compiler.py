@@ -4,10 +4,9 @@ A scalar engine rebuilds the same graph for every sample of every step. Here
 the graph of one sample is recorded once (as torch.jit.trace records a
 function) and turned into a flat program: one numpy operation per node, each
 working on an array with one lane per sample (the idea of jax.vmap). The
-forward values and the local derivatives are the engine's own: most
-derivative functions are plain arithmetic and run on arrays unchanged; the few
-with a branch inside (relu, abs, leaky_relu) or a math call (sin, cos, pow,
-logsumexp) have a numpy twin here.
+forward values and the local derivatives are each op's own (`Op.numpy_forward`
+and `Op.numpy_derivatives`, which for the built-in ops are the very formulas
+the engine runs on floats): this module has no table of ops.
 
 Two rewrites make it fast: the dot nodes of a layer (same inputs, one neuron
 each) become a single matrix product, and the same element-wise op applied to
@@ -20,130 +19,15 @@ relu, are vectorised correctly.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from autograd import engine as E
 from autograd.arguments import short
-from autograd.engine import Value, topological_order
+from autograd.engine import DOT, Value, topological_order
 from autograd.mode import tracing
-from autograd.ops import Primitive, _d_primitive, _np_sigmoid
-
-
-def _check(bad: Any, op: str, what: str, x: Any, error: type = ValueError) -> None:
-    """The engine's domain errors, for a whole batch: name the first offending value."""
-    if np.any(bad):
-        first = float(np.broadcast_to(x, np.shape(bad))[np.asarray(bad)][0])
-        raise error(f"{op}: {what}, got {first!r} in the batch")
-
-
-# As in the engine, only a finite input outside an op's domain is an error: nan and
-# inf data, and overflow, follow IEEE (numpy's warnings about them are silenced).
-def _negative(x: Any) -> Any:
-    return (x < 0) & (x > -np.inf)
-
-
-# numpy computes x ** 0.5 as sqrt(x) for some exponents and not others; at -inf the
-# engine has PyTorch's nan for a constant exponent of +-0.5, and C's pow for a Value one.
-def _pow_by_constant(x: Any, y: Any) -> Any:
-    return np.where((x == -np.inf) & (np.abs(y) == 0.5), np.nan, x**y)
-
-
-def _pow_by_value(x: Any, y: Any) -> Any:
-    at = (x == -np.inf) & (np.abs(y) == 0.5)
-    return np.where(at, np.where(y > 0, np.inf, 0.0), x**y)
-
-
-def _pow_const(n, x):
-    if np.isfinite(n) and not float(n).is_integer():
-        _check(_negative(x), "pow", "negative base with a non-integer exponent", x)
-    if n < 0:
-        _check(x == 0, "pow", "0.0 raised to a negative power", x, ZeroDivisionError)
-    return _pow_by_constant(x, n)
-
-
-def _pow(n, x, y):
-    _check(_negative(x), "pow", "the base must be non-negative when the exponent is a Value", x)
-    _check((x == 0) & (y < 0), "pow", "0.0 raised to a negative power", y, ZeroDivisionError)
-    return _pow_by_value(x, y)
-
-
-def _log(n, x):
-    _check(_negative(x) | (x == 0), "log", "input must be positive", x)
-    return np.log(x)
-
-
-def _sqrt(n, x):
-    _check(_negative(x), "sqrt", "input must be non-negative", x)
-    return np.sqrt(x)
-
-
-def _div(n, a, b):
-    _check(b == 0, "division", "division by zero", b, ZeroDivisionError)
-    return a / b
-
-
-def _logsumexp(n, *xs):
-    top = functools.reduce(np.maximum, xs)  # pairwise: lanes and lane-independent values mix
-    finite = np.isfinite(top)  # inf, all -inf or a nan: the answer is top itself
-    shift = np.where(finite, top, 0.0)
-    return np.where(finite, shift + np.log(sum(np.exp(x - shift) for x in xs)), top)
-
-
-def _d_pow(n, out, x, y):  # the engine's rule, lane by lane
-    at_zero = x == 0
-    dx = np.where(y == 0, 0.0, y * _pow_by_value(x, np.where(y == 0, 1.0, y - 1.0)))
-    log = np.where(at_zero, -np.inf, np.log(np.where(at_zero, 1.0, x)))  # no division by 0
-    return dx, np.where(at_zero & (y >= 0), 0.0, out * log)
-
-
-def _sum(n, *xs):
-    return sum(xs)
-
-
-def _dot(n, *args):
-    data = sum(w * x for w, x in zip(args[:n], args[n : 2 * n]))
-    return data + args[2 * n] if len(args) > 2 * n else data
-
-
-# The forward of each op on arrays, keyed by the engine's derivative function
-# (which identifies the op); and the numpy twins of derivatives that branch.
-FORWARD: dict[Callable, Callable] = {
-    E._d_add: lambda n, a, b: a + b,
-    E._d_sub: lambda n, a, b: a - b,
-    E._d_mul: lambda n, a, b: a * b,
-    E._d_div: _div,
-    E._d_pow_const: _pow_const,
-    E._d_pow: _pow,
-    E._d_neg: lambda n, x: -x,
-    E._d_abs: lambda n, x: np.abs(x),
-    E._d_exp: lambda n, x: np.exp(x),
-    E._d_log: _log,
-    E._d_sqrt: _sqrt,
-    E._d_tanh: lambda n, x: np.tanh(x),
-    E._d_sigmoid: lambda n, x: _np_sigmoid(x),  # the engine's two branches, lane by lane
-    E._d_relu: lambda n, x: np.where(x <= 0, 0.0, x),
-    E._d_leaky_relu: lambda slope, x: np.where(x > 0, x, slope * x),
-    E._d_sin: lambda n, x: np.sin(x),
-    E._d_cos: lambda n, x: np.cos(x),
-    E._d_sum: _sum,
-    E._d_dot: _dot,
-    E._d_logsumexp: _logsumexp,
-}
-DERIVATIVE: dict[Callable, Callable] = {
-    E._d_abs: lambda n, out, x: (np.where(np.isnan(x), 0.0, np.sign(x)),),  # 0 at nan
-    E._d_relu: lambda n, out, x: (np.where(x <= 0, 0.0, 1.0),),
-    E._d_pow_const: lambda n, out, x: (n * _pow_by_constant(x, n - 1.0) if n else 0.0,),
-    E._d_leaky_relu: lambda slope, out, x: (np.where(x > 0, 1.0, slope),),
-    E._d_sin: lambda n, out, x: (np.cos(x),),
-    E._d_cos: lambda n, out, x: (-np.sin(x),),
-    E._d_pow: _d_pow,
-    E._d_logsumexp: lambda n, out, *xs: tuple(np.exp(x - out) for x in xs),
-}
 
 
 @dataclass
@@ -214,12 +98,12 @@ class Program:
                     self.params.append(leaf)
         nodes = []
         for node in order:
-            if node._deriv is _d_primitive:
-                fwd, der = _primitive_rules(node._ctx)
-            elif node._deriv in FORWARD:
-                fwd, der = FORWARD[node._deriv], DERIVATIVE.get(node._deriv, node._deriv)
-            else:
-                raise TypeError(f"compile: op {node.op!r} has no vectorised rule")
+            fwd, der = node.op.numpy_forward, node.op.numpy_derivatives
+            if fwd is None or der is None:
+                raise TypeError(
+                    f"compile: primitive {str(node.op)!r} has no vectorised rule; give "
+                    "primitive(..., numpy_fn=..., numpy_partials=...) to compile it"
+                )
             nodes.append((node, fwd, der, self._new(slot, node)))
         self.n_slots = len(slot)
         self.outputs = [slot[id(v)] for v in outputs]
@@ -255,9 +139,9 @@ class Program:
         ins_of = {out: tuple(slot[id(p)] for p in node.parents) for node, _, _, out in nodes}
         layers: dict[tuple, list[int]] = {}  # (input slots, has bias) -> dot nodes reading them
         for node, _, _, out in nodes:
-            n, ins = node._ctx, ins_of[out]
+            n, ins = node.ctx, ins_of[out]
             if (
-                node._deriv is E._d_dot
+                node.op is DOT
                 and n > 0
                 and out not in self.uniform  # per-sample lanes, with parameters as weights
                 and all(self._is_param(s) for s in ins[:n] + ins[2 * n :])
@@ -269,8 +153,8 @@ class Program:
         for k, (node, fwd, der, out) in enumerate(nodes):
             if out in done:
                 continue
-            ins, n = ins_of[out], node._ctx
-            key = (ins[n : 2 * n], len(ins) > 2 * n) if node._deriv is E._d_dot else None
+            ins, n = ins_of[out], node.ctx
+            key = (ins[n : 2 * n], len(ins) > 2 * n) if node.op is DOT else None
             if key in layers and out in layers[key]:  # a layer's neurons: one matrix product
                 members = layers.pop(key)
                 first = self.n_inputs  # parameter i lives in slot first + i
@@ -284,26 +168,26 @@ class Program:
                 steps.append(_Step("layer", fwd, der, n, key[0], bid, weights, biases))
                 done.update(members)
                 continue
-            mkey = (node._deriv, node._ctx, self.row_of.get(ins[0], (-1,))[0]) if ins else None
+            mkey = (id(node.op), node.ctx, self.row_of.get(ins[0], (-1,))[0]) if ins else None
             if len(ins) == 1 and ins[0] in self.row_of and mkey not in unfusable:
                 bid = self.row_of[ins[0]][0]  # the same op on every row of a block?
                 members = [
                     o
                     for other, _, _, o in nodes[k:]
-                    if other._deriv is node._deriv
-                    and other._ctx == node._ctx
+                    if other.op is node.op
+                    and other.ctx == node.ctx
                     and len(ins_of[o]) == 1
                     and self.row_of.get(ins_of[o][0], (-1,))[0] == bid
                 ]
                 if tuple(ins_of[o][0] for o in members) == self.blocks[bid]:
                     new = self._block(tuple(members))
                     steps.append(
-                        _Step("map", fwd, der, node._ctx, (), new, in_block=bid, name=node.op)
+                        _Step("map", fwd, der, node.ctx, (), new, in_block=bid, name=node.op)
                     )
                     done.update(members)
                     continue
                 unfusable.add(mkey)
-            steps.append(_Step("node", fwd, der, node._ctx, ins, out, name=node.op))
+            steps.append(_Step("node", fwd, der, node.ctx, ins, out, name=node.op))
             done.add(out)
         return steps
 
@@ -406,8 +290,16 @@ class Program:
                 if g is None:
                     continue
                 ins = [vals[s] for s in step.ins]
-                local = step.derivative(step.ctx, vals[step.out], *ins)
                 moving = flowing.get(step.out, False) if step.out in self.uniform else None
+                try:
+                    local = step.derivative(step.ctx, vals[step.out], *ins)
+                except (ArithmeticError, ValueError) as error:  # on floats, as eager raises
+                    if moving is False or (moving is None and not np.any(g != 0)):
+                        continue  # nothing flows: the engine would skip this node too
+                    raise ValueError(
+                        f"{step.name}: derivative is undefined at input "
+                        f"{', '.join(repr(float(np.ravel(x)[0])) for x in ins)} ({error})"
+                    ) from None
                 for s, d in zip(step.ins, local):
                     add(s, _flow(d, g, step, vals[step.out], ins, moving))
             elif step.kind == "layer":
@@ -480,18 +372,6 @@ def _product(A: np.ndarray, B: np.ndarray, backward: bool = True) -> np.ndarray:
             terms[(A[i][:, None] == 0) | (B == 0)] = 0.0
         out[i] = terms.sum(axis=0)
     return out
-
-
-def _primitive_rules(op: Primitive) -> tuple[Callable, Callable]:
-    if op.numpy_fn is None or op.numpy_partials is None:
-        raise TypeError(
-            f"compile: primitive {op.name!r} has no vectorised rule; give primitive(..., "
-            "numpy_fn=..., numpy_partials=...) to compile it"
-        )
-    return (
-        lambda ctx, *xs: op.numpy_fn(*xs),
-        lambda ctx, out, *xs: tuple(p(*xs) for p in op.numpy_partials),
-    )
 
 
 class Compiled:

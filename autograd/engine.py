@@ -1,24 +1,28 @@
-"""The Value engine: scalar nodes, their local derivatives, and backward().
+"""The Value engine: scalar nodes, the ops that make them, and backward().
 
-Every op below is written as one unit: the forward value, then the name of a
-derivative function. A derivative function receives the op's constant (`ctx`),
-the output and the inputs, and returns d(output)/d(input) for each input. It is
-written in plain arithmetic, so it works on floats (what `backward` feeds it)
-and on Values alike. The chain rule itself lives in exactly one loop, in
+Read it top to bottom: a `Value` holds a number, its gradient, its parents and
+the `Op` that made it; each op (the table below, one line each where it can be)
+is one object holding its forward and its local derivatives, side by side. A
+derivative receives the op's constant (`ctx`), the output and the inputs, and
+returns d(output)/d(input) for each input, in arithmetic that works on floats
+(what `backward` feeds it), on Values (create_graph) and on numpy arrays
+(autograd.compile) alike. The chain rule itself lives in exactly one loop, in
 `backpropagate`, which collects gradients in a dict; `Value.backward` stores
 them in `.grad`, and the function transforms read them without touching `.grad`.
 
-A node holds its parents and a module-level derivative function, never a
-closure over itself: there are no reference cycles, so a graph is freed by
-reference counting the moment its output is dropped.
+A node holds its parents, its op and the op's constant, never a closure over
+itself: there are no reference cycles, so a graph is freed by reference
+counting the moment its output is dropped.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import math
 import numbers
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -39,9 +43,10 @@ _clock_lock = threading.Lock()
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made."""
 
+    # op is the Op that made the node ("" for a leaf you made) and ctx its constant.
     # site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
     # _born is a leaf's moment of birth (see `tick`), so transforms can tell captured Values.
-    __slots__ = ("data", "grad", "label", "op", "parents", "_deriv", "_ctx", "site", "_born")
+    __slots__ = ("data", "grad", "label", "op", "parents", "ctx", "site", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -50,10 +55,9 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.grad: Any = 0.0
         self.label = label
-        self.op = ""
+        self.op: str = ""
         self.parents: tuple[Value, ...] = ()
-        self._deriv: Callable[..., tuple] | None = None
-        self._ctx: Any = None
+        self.ctx: Any = None
         self._born = _clock
 
     # copy and pickle keep everything but the moment of birth: a copy is born when made.
@@ -61,8 +65,10 @@ class Value:
         return {k: getattr(self, k) for k in Value.__slots__ if k != "_born" and hasattr(self, k)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        renamed = {"_site": "site", "_ctx": "ctx"}  # the names in files of older versions
         for k, v in state.items():
-            setattr(self, "site" if k == "_site" else k, v)  # _site: an older file's name
+            if k != "_deriv":  # older versions' derivative function: the op holds it now
+                setattr(self, renamed.get(k, k), v)
         self._born = _clock
 
     def __repr__(self) -> str:
@@ -119,131 +125,106 @@ class Value:
     def __ge__(self, other: Any) -> bool:
         return self.data >= _data(other)
 
-    # ---- arithmetic -------------------------------------------------------
+    # ---- arithmetic: each makes a node with an op from the table below ----------
 
     def __add__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _result(self.data + other.data, (self, other), "+", _d_add)
+        return _result(ADD.forward(None, self.data, other.data), (self, other), ADD)
 
     def __radd__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _result(other.data + self.data, (other, self), "+", _d_add)
+        return _result(ADD.forward(None, other.data, self.data), (other, self), ADD)
 
     def __sub__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _result(self.data - other.data, (self, other), "-", _d_sub)
+        return _result(SUB.forward(None, self.data, other.data), (self, other), SUB)
 
     def __rsub__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _result(other.data - self.data, (other, self), "-", _d_sub)
+        return _result(SUB.forward(None, other.data, self.data), (other, self), SUB)
 
     def __mul__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _result(self.data * other.data, (self, other), "*", _d_mul)
+        return _result(MUL.forward(None, self.data, other.data), (self, other), MUL)
 
     def __rmul__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _result(other.data * self.data, (other, self), "*", _d_mul)
+        return _result(MUL.forward(None, other.data, self.data), (other, self), MUL)
 
     def __truediv__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _divide(self, other)
+        return _result(DIV.forward(None, self.data, other.data), (self, other), DIV)
 
     def __rtruediv__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _divide(other, self)
+        return _result(DIV.forward(None, other.data, self.data), (other, self), DIV)
 
     def __pow__(self, other: Any) -> Value:
         if isinstance(other, Value):
-            return _power(self, other)
+            return _result(POW.forward(None, self.data, other.data), (self, other), POW)
         if not isinstance(other, numbers.Real):
             return NotImplemented
-        n = real(other, "pow: exponent")
-        x = self.data
-        if x == 0 and n < 0:
-            raise ZeroDivisionError(f"pow: {x!r} raised to the negative power {n!r}")
-        if x < 0 and math.isfinite(x) and math.isfinite(n) and not n.is_integer():
-            raise ValueError(f"pow: negative base {x!r} with non-integer exponent {n!r}")
-        return _result(_pow_const(x, n), (self,), "**", _d_pow_const, n)
+        return _unary(POW_CONST, self, real(other, "pow: exponent"))
 
     def __rpow__(self, other: Any) -> Value:
         other = _operand(other)
         if other is None:
             return NotImplemented
-        return _power(other, self)
+        return _result(POW.forward(None, other.data, self.data), (other, self), POW)
 
     def __neg__(self) -> Value:
-        return _result(-self.data, (self,), "neg", _d_neg)
+        return _result(NEG.forward(None, self.data), (self,), NEG)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _result(abs(self.data), (self,), "abs", _d_abs)
+        return _unary(ABS, self)
 
     # ---- functions ----------------------------------------------------------
 
     def exp(self) -> Value:
-        try:
-            data = math.exp(self.data)
-        except OverflowError:  # IEEE: an overflow is inf
-            data = math.inf
-        return _result(data, (self,), "exp", _d_exp)
+        return _unary(EXP, self)
 
     def log(self) -> Value:
-        x = self.data
-        if -math.inf < x <= 0:
-            raise ValueError(f"log: input must be positive, got {x!r}")
-        return _result(_log(x), (self,), "log", _d_log)
+        return _unary(LOG, self)
 
     def sqrt(self) -> Value:
-        x = self.data
-        if -math.inf < x < 0:
-            raise ValueError(f"sqrt: input must be non-negative, got {x!r}")
-        return _result(math.sqrt(x) if x >= 0 else math.nan, (self,), "sqrt", _d_sqrt)
+        return _unary(SQRT, self)
 
     def tanh(self) -> Value:
-        return _result(math.tanh(self.data), (self,), "tanh", _d_tanh)
+        return _unary(TANH, self)
 
     def sigmoid(self) -> Value:
-        x = self.data
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # the same value, written so that exp cannot overflow
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _result(s, (self,), "sigmoid", _d_sigmoid)
+        return _unary(SIGMOID, self)
 
     def relu(self) -> Value:
-        x = self.data
-        return _result(0.0 if x <= 0 else x, (self,), "relu", _d_relu)  # nan stays nan
+        return _result(RELU.forward(None, self.data), (self,), RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        slope = real(negative_slope, "leaky_relu: negative_slope")
-        x = self.data
-        return _result(x if x > 0 else slope * x, (self,), "leaky_relu", _d_leaky_relu, slope)
+        return _unary(LEAKY_RELU, self, real(negative_slope, "leaky_relu: negative_slope"))
 
     def sin(self) -> Value:
-        return _result(_sin(self.data), (self,), "sin", _d_sin)
+        return _unary(SIN, self)
 
     def cos(self) -> Value:
-        return _result(_cos(self.data), (self,), "cos", _d_cos)
+        return _unary(COS, self)
 
     # ---- backpropagation ----------------------------------------------------
 
@@ -309,9 +290,9 @@ def backpropagate(
         parents = node.parents
         try:
             if create_graph:  # the same derivative formulas, on Values
-                local = node._deriv(node._ctx, node, *parents)
+                local = node.op.derivatives(node.ctx, node, *parents)
             else:
-                local = node._deriv(node._ctx, node.data, *[p.data for p in parents])
+                local = node.op.derivatives(node.ctx, node.data, *[p.data for p in parents])
         except (ArithmeticError, ValueError) as error:
             inputs_ = ", ".join(repr(p.data) for p in parents)
             raise ValueError(
@@ -343,44 +324,28 @@ def _operand(x: Any) -> Value | None:
 _new = object.__new__
 
 
-def _result(data: float, parents: tuple, op: str, deriv: Callable, ctx: Any = None) -> Value:
-    """The output node of an op; under no_grad, a leaf that remembers nothing."""
+def _result(data: float, parents: tuple, op: Op, ctx: Any = None) -> Value:
+    """The output node of an op; under no_grad, a leaf that keeps only the op's name."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out.op = op
     mode = MODE.get()
     if mode & GRAD:
-        out.op = op
         out.parents = parents
-        out._deriv = deriv
-        out._ctx = ctx
+        out.ctx = ctx
     else:  # a leaf, which remembers the op that made it only to refuse backward()
-        out.op = op
         out.parents = ()
-        out._deriv = None
-        out._ctx = None
+        out.ctx = None
         out._born = _clock
     if mode & ANOMALY:
         check_forward(out, op, parents)
     return out
 
 
-def _divide(a: Value, b: Value) -> Value:
-    if b.data == 0:
-        raise ZeroDivisionError(f"division: {a.data!r} / {b.data!r} divides by zero")
-    return _result(a.data / b.data, (a, b), "/", _d_div)
-
-
-def _power(base: Value, exponent: Value) -> Value:
-    x, y = base.data, exponent.data
-    if -math.inf < x < 0:  # the derivative by the exponent, out * log(x), is undefined
-        raise ValueError(
-            f"pow: the base must be non-negative when the exponent is a Value, got {x!r}"
-        )
-    if x == 0 and y < 0:
-        raise ZeroDivisionError(f"pow: {x!r} raised to the negative power {y!r}")
-    return _result(_pow(x, y), (base, exponent), "**", _d_pow)
+def _unary(op: Op, x: Value, ctx: Any = None) -> Value:
+    return _result(op.forward(ctx, x.data), (x,), op, ctx)
 
 
 def _values(values: Any, where: str) -> list[Value]:
@@ -419,7 +384,7 @@ def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors torc
     parents = tuple(_values(values, "sum"))
     if not parents:
         return Value(0.0)
-    return _result(builtins.sum([p.data for p in parents]), parents, "sum", _d_sum)
+    return _result(SUM.forward(None, *[p.data for p in parents]), parents, SUM)
 
 
 def dot(
@@ -435,14 +400,15 @@ def dot(
     ws, xs = _values(weights, "dot"), _values(inputs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
-    data = builtins.sum([w.data * x.data for w, x in zip(ws, xs)], 0.0)
-    if bias is None:
-        if not ws:
-            return Value(0.0)  # as sum([]): a constant, not a node without inputs
-        return _result(data, (*ws, *xs), "dot", _d_dot, len(ws))
-    if not isinstance(bias, Value):
+    if bias is None and not ws:
+        return Value(0.0)  # as sum([]): a constant, not a node without inputs
+    if bias is not None and not isinstance(bias, Value):
         bias = Value(real(bias, "dot: bias"))
-    return _result(data + bias.data, (*ws, *xs, bias), "dot", _d_dot, len(ws))
+    # DOT.forward's sum, read straight from the Values (no list of their numbers first)
+    total = builtins.sum([w.data * x.data for w, x in zip(ws, xs)], 0.0)
+    if bias is None:
+        return _result(total, (*ws, *xs), DOT, len(ws))
+    return _result(total + bias.data, (*ws, *xs, bias), DOT, len(ws))
 
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
@@ -450,13 +416,7 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
     parents = tuple(_values(values, "logsumexp"))
     if not parents:
         raise ValueError("logsumexp: needs at least one value")
-    xs = [p.data for p in parents]
-    top = max(xs)  # shift by the largest, so exp cannot overflow
-    if math.isfinite(top):
-        data = top + math.log(builtins.sum([math.exp(x - top) for x in xs]))
-    else:  # inf, or every entry -inf (the log of a sum of zeros), unless a nan is there
-        data = math.nan if any(x != x for x in xs) else top
-    return _result(data, parents, "logsumexp", _d_logsumexp)
+    return _result(LOGSUMEXP.forward(None, *[p.data for p in parents]), parents, LOGSUMEXP)
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -483,27 +443,95 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-# ---- local derivatives: (ctx, out, *inputs) -> d(out)/d(input) for each input ----
+# ---- ops: one object each --------------------------------------------------------------
 
 
-def _d_add(ctx, out, a, b):
-    return 1.0, 1.0
+class Op(str):
+    """An op: the name it shows (an Op *is* that string: `node.op == "exp"`) and its rules.
+
+    - forward(ctx, *xs): the output from the inputs' numbers; it raises for a finite
+      input outside the op's domain (nan, inf and overflow follow IEEE).
+    - derivatives(ctx, out, *xs): d(out)/d(x) for each input. It is written once, in
+      arithmetic that runs on floats (backward's fast path) and on Values (with
+      create_graph=True), so every order of derivative follows.
+
+    `ctx` is the op's constant (the exponent of `x ** 2`, leaky_relu's slope). The
+    helpers both use (_exp, _where, ...) also take numpy arrays, so `autograd.compile`
+    runs the same rules over a batch; `numpy_forward`/`numpy_derivatives` replace
+    them where an array needs another formula, and are None for an op that cannot
+    be compiled.
+    """
+
+    forward: Callable[..., Any]
+    derivatives: Callable[..., tuple]
+    numpy_forward: Callable[..., Any] | None
+    numpy_derivatives: Callable[..., tuple] | None
+
+    def __new__(
+        cls,
+        name: str,
+        forward: Callable[..., Any],
+        derivatives: Callable[..., tuple],
+        numpy_forward: Callable[..., Any] | None = None,
+        numpy_derivatives: Callable[..., tuple] | None = None,
+        vectorized: bool = True,
+    ) -> Op:
+        op = str.__new__(cls, name)
+        op.forward, op.derivatives = forward, derivatives
+        op.numpy_forward = numpy_forward or (forward if vectorized else None)
+        op.numpy_derivatives = numpy_derivatives or (derivatives if vectorized else None)
+        return op
+
+    def node(self, parents: tuple[Value, ...], ctx: Any = None) -> Value:
+        """The Value this op makes from `parents` (a node, or under no_grad a leaf)."""
+        return _result(self.forward(ctx, *[p.data for p in parents]), parents, self, ctx)
+
+    def __reduce__(self) -> Any:  # a built-in op pickles as the name of its constant
+        return _builtin_op, (_BUILTIN_NAMES[id(self)],)
 
 
-def _d_sub(ctx, out, a, b):
-    return 1.0, -1.0
+def _builtin_op(name: str) -> Op:
+    return _BUILTINS[name]
 
 
-def _d_mul(ctx, out, a, b):
-    return b, a
+def _refuse(bad: Any, error: type, message: str, *values: Any) -> None:
+    """Raise `error` where `bad` holds; the message shows the values there (the first lane)."""
+    if type(bad) is bool:
+        if bad:
+            raise error(message.format(*map(repr, values)))
+        return
+    np = _numpy()
+    if np.any(bad):
+        first = [float(np.broadcast_to(v, np.shape(bad))[np.asarray(bad)][0]) for v in values]
+        raise error(message.format(*map(repr, first)) + " (in the batch)")
 
 
-def _d_div(ctx, out, a, b):  # out = a / b
-    return 1.0 / b, -out / b
+def _pow_forward(n: float, x: Any) -> Any:  # x ** n, n a constant
+    _refuse((x == 0) & (n < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, n)
+    if math.isfinite(n) and not n.is_integer():
+        _refuse(
+            (x < 0) & (x > -math.inf),
+            ValueError,
+            "pow: negative base {} with non-integer exponent {}",
+            x,
+            n,
+        )
+    return _pow_const(x, n)
 
 
-def _d_pow_const(n, out, x):  # out = x ** n, n a constant
+def _d_pow_const(n, out, x):
     return (n * _pow_const(x, n - 1.0) if n else 0.0,)
+
+
+def _power_forward(ctx: Any, x: Any, y: Any) -> Any:  # x ** y, y a Value
+    _refuse(
+        (x < 0) & (x > -math.inf),
+        ValueError,
+        "pow: the base must be non-negative when the exponent is a Value, got {}",
+        x,
+    )
+    _refuse((x == 0) & (y < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, y)
+    return _pow(x, y)
 
 
 def _d_pow(ctx, out, x, y):  # out = x ** y, x >= 0
@@ -513,113 +541,198 @@ def _d_pow(ctx, out, x, y):  # out = x ** y, x >= 0
     return dx, (0.0 if _data(x) == 0 and _data(y) >= 0 else out * _log(x))
 
 
-def _d_neg(ctx, out, x):
-    return (-1.0,)
+def _np_d_pow(ctx, out, x, y):  # the same, lane by lane (no branch may divide by zero)
+    np = _numpy()
+    at_zero = x == 0
+    dx = np.where(y == 0, 0.0, y * _pow(x, np.where(y == 0, 1.0, y - 1.0)))
+    log = np.where(at_zero, -np.inf, np.log(np.where(at_zero, 1.0, x)))
+    return dx, np.where(at_zero & (y >= 0), 0.0, out * log)
 
 
-def _d_abs(ctx, out, x):
-    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
+def _divide(ctx: Any, a: Any, b: Any) -> Any:
+    _refuse(b == 0, ZeroDivisionError, "division: {} / {} divides by zero", a, b)
+    return a / b
 
 
-def _d_exp(ctx, out, x):
-    return (out,)
+def _log_forward(ctx: Any, x: Any) -> Any:
+    _refuse((x <= 0) & (x > -math.inf), ValueError, "log: input must be positive, got {}", x)
+    return _log(x)
 
 
-def _d_log(ctx, out, x):
-    return (1.0 / x,)
+def _sqrt_forward(ctx: Any, x: Any) -> Any:
+    _refuse((x < 0) & (x > -math.inf), ValueError, "sqrt: input must be non-negative, got {}", x)
+    return _sqrt(x)
 
 
-def _d_sqrt(ctx, out, x):
-    return (0.5 / out,)
+def _dot_forward(n: int, *args: Any) -> Any:  # args = weights, inputs[, bias]
+    total = builtins.sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
+    return total + args[2 * n] if len(args) > 2 * n else total
 
 
-def _d_tanh(ctx, out, x):
-    return (1.0 - out * out,)
-
-
-def _d_sigmoid(ctx, out, x):
-    return (out * (1.0 - out),)
-
-
-def _d_relu(ctx, out, x):
-    return (0.0 if x <= 0 else 1.0,)  # 1 at nan, as PyTorch
-
-
-def _d_leaky_relu(slope, out, x):
-    return (1.0 if x > 0 else slope,)
-
-
-def _d_sin(ctx, out, x):
-    return (_cos(x),)
-
-
-def _d_cos(ctx, out, x):
-    return (-_sin(x),)
-
-
-def _d_sum(ctx, out, *xs):
-    return (1.0,) * len(xs)
-
-
-def _d_dot(n, out, *args):  # args = weights, inputs[, bias]
+def _d_dot(n, out, *args):
     ws, xs = args[:n], args[n : 2 * n]
     return xs + ws + (1.0,) * (len(args) - 2 * n)
 
 
-def _d_logsumexp(ctx, out, *xs):  # d/dx_i = softmax(x)_i = exp(x_i - out)
-    return tuple(_exp(x - out) for x in xs)
+def _logsumexp_forward(ctx: Any, *xs: Any) -> Any:
+    top = max(xs)  # shift by the largest, so exp cannot overflow
+    if math.isfinite(top):
+        return top + math.log(builtins.sum([math.exp(x - top) for x in xs]))
+    return math.nan if any(x != x for x in xs) else top  # inf, all -inf, or a nan
 
 
-# Functions that take a float or a Value, so one derivative formula serves both. On
-# floats they follow IEEE where `math` raises: overflow is inf, and nan or inf in gives
-# what PyTorch gives.
+def _np_logsumexp(ctx: Any, *xs: Any) -> Any:
+    np = _numpy()
+    top = functools.reduce(np.maximum, xs)  # pairwise: lanes and lane-independent values mix
+    finite = np.isfinite(top)  # inf, all -inf or a nan: the answer is top itself
+    shift = np.where(finite, top, 0.0)
+    return np.where(finite, shift + np.log(builtins.sum(np.exp(x - shift) for x in xs)), top)
+
+
+def _relu(ctx: Any, x: Any) -> Any:  # nan stays nan, and its slope there is 1, as in PyTorch
+    if type(x) is float:  # the hot path of every ReLU network: no helper call
+        return 0.0 if x <= 0 else x
+    return _where(x <= 0, 0.0, x)
+
+
+# The table: every op, its forward and its local derivatives, side by side.
+ADD = Op("+", lambda c, a, b: a + b, lambda c, out, a, b: (1.0, 1.0))
+SUB = Op("-", lambda c, a, b: a - b, lambda c, out, a, b: (1.0, -1.0))
+MUL = Op("*", lambda c, a, b: a * b, lambda c, out, a, b: (b, a))
+DIV = Op("/", _divide, lambda c, out, a, b: (1.0 / b, -out / b))
+POW_CONST = Op("**", _pow_forward, _d_pow_const)
+POW = Op("**", _power_forward, _d_pow, numpy_derivatives=_np_d_pow)
+NEG = Op("neg", lambda c, x: -x, lambda c, out, x: (-1.0,))
+ABS = Op("abs", lambda c, x: abs(x), lambda c, out, x: (_sign(x),))
+EXP = Op("exp", lambda c, x: _exp(x), lambda c, out, x: (out,))
+LOG = Op("log", _log_forward, lambda c, out, x: (1.0 / x,))
+SQRT = Op("sqrt", _sqrt_forward, lambda c, out, x: (0.5 / out,))
+TANH = Op("tanh", lambda c, x: _tanh(x), lambda c, out, x: (1.0 - out * out,))
+SIGMOID = Op("sigmoid", lambda c, x: _sigmoid(x), lambda c, out, x: (out * (1.0 - out),))
+RELU = Op("relu", _relu, lambda c, out, x: (_where(x <= 0, 0.0, 1.0),))
+LEAKY_RELU = Op(
+    "leaky_relu",
+    lambda slope, x: _where(x > 0, x, slope * x),
+    lambda slope, out, x: (_where(x > 0, 1.0, slope),),
+)
+SIN = Op("sin", lambda c, x: _sin(x), lambda c, out, x: (_cos(x),))
+COS = Op("cos", lambda c, x: _cos(x), lambda c, out, x: (-_sin(x),))
+SUM = Op("sum", lambda c, *xs: builtins.sum(xs, 0.0), lambda c, out, *xs: (1.0,) * len(xs))
+DOT = Op("dot", _dot_forward, _d_dot)
+LOGSUMEXP = Op(  # d/dx_i = softmax(x)_i = exp(x_i - out)
+    "logsumexp",
+    _logsumexp_forward,
+    lambda c, out, *xs: tuple(_exp(x - out) for x in xs),
+    numpy_forward=_np_logsumexp,
+)
+
+_BUILTINS = {name: op for name, op in list(globals().items()) if type(op) is Op}
+_BUILTIN_NAMES = {id(op): name for name, op in _BUILTINS.items()}
+
+
+# Functions of a float, a Value or a numpy array (what compiled code hands an op), so
+# that one formula serves all three. On floats they follow IEEE where `math` raises:
+# overflow is inf, and nan or inf in gives what PyTorch gives.
+
+
+def _numpy() -> Any:
+    import numpy  # only compiled code gives an op arrays, and it has imported numpy already
+
+    return numpy
 
 
 def _exp(x):
-    if isinstance(x, Value):
-        return x.exp()
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
+    if type(x) is float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+    return x.exp() if isinstance(x, Value) else _numpy().exp(x)
 
 
 def _log(x):
+    if type(x) is float:
+        return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+    return x.log() if isinstance(x, Value) else _numpy().log(x)
+
+
+def _sqrt(x):
+    if type(x) is float:
+        return math.sqrt(x) if x >= 0 else math.nan
+    return x.sqrt() if isinstance(x, Value) else _numpy().sqrt(x)
+
+
+def _tanh(x):
+    if type(x) is float:
+        return math.tanh(x)
+    return x.tanh() if isinstance(x, Value) else _numpy().tanh(x)
+
+
+def _sigmoid(x):
+    if type(x) is float:
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)  # the same value, written so that exp cannot overflow
+        return e / (1.0 + e)
     if isinstance(x, Value):
-        return x.log()
-    return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+        return x.sigmoid()
+    np = _numpy()
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sin(x):
+    if type(x) is float:
+        return math.sin(x) if math.isfinite(x) else math.nan
+    return x.sin() if isinstance(x, Value) else _numpy().sin(x)
+
+
+def _cos(x):
+    if type(x) is float:
+        return math.cos(x) if math.isfinite(x) else math.nan
+    return x.cos() if isinstance(x, Value) else _numpy().cos(x)
+
+
+def _where(condition, a, b):
+    """a where condition holds, else b: a branch on numbers and Values, np.where on arrays."""
+    if type(condition) is bool:
+        return a if condition else b
+    return _numpy().where(condition, a, b)
+
+
+def _sign(x):
+    """-1, 0 or 1; 0 at nan, as PyTorch's abs has it."""
+    if type(x) is float or isinstance(x, Value):
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+    np = _numpy()
+    return np.where(np.isnan(x), 0.0, np.sign(x))
 
 
 def _pow(x, y):
     """x ** y; on floats 0 ** negative raises ZeroDivisionError, and overflow is a signed inf."""
     if isinstance(x, Value) or isinstance(y, Value):
         return x**y
-    try:
-        return math.pow(x, y)
-    except OverflowError:
-        odd = y.is_integer() and y % 2 == 1
-        return math.copysign(math.inf, x) if odd else math.inf
-    except ValueError:  # the callers let only 0 ** negative through
-        raise ZeroDivisionError(f"0.0 raised to the negative power {y!r}") from None
+    if type(x) is float and type(y) is float:
+        try:
+            return math.pow(x, y)
+        except OverflowError:
+            odd = y.is_integer() and y % 2 == 1
+            return math.copysign(math.inf, x) if odd else math.inf
+        except ValueError:  # the callers let only 0 ** negative through
+            raise ZeroDivisionError(f"0.0 raised to the negative power {y!r}") from None
+    np = _numpy()  # C's pow, which numpy's x ** 0.5 (a square root) is not at -inf
+    at = (x == -np.inf) & (np.abs(y) == 0.5)
+    return np.where(at, np.where(y > 0, np.inf, 0.0), np.power(x, y))
 
 
 def _pow_const(x, n):
     """x ** n for a constant n; as PyTorch, x ** 0.5 is sqrt(x): nan at -inf (C's pow: inf)."""
-    if x == -math.inf and (n == 0.5 or n == -0.5):
-        return math.nan
-    return _pow(x, n)
-
-
-def _sin(x):
     if isinstance(x, Value):
-        return x.sin()
-    return math.sin(x) if math.isfinite(x) else math.nan
-
-
-def _cos(x):
-    if isinstance(x, Value):
-        return x.cos()
-    return math.cos(x) if math.isfinite(x) else math.nan
+        return x**n
+    if type(x) is float:
+        return math.nan if x == -math.inf and (n == 0.5 or n == -0.5) else _pow(x, n)
+    np = _numpy()
+    return np.where((x == -np.inf) & (abs(n) == 0.5), np.nan, np.power(x, n))
 
 
 # ---- moments: which leaves a function captured ----------------------------------------

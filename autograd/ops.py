@@ -8,12 +8,13 @@ are made the same way with `primitive`.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.arguments import real, short
-from autograd.engine import Value, _result
+from autograd.engine import Op, Value
 
 Real = float | Value
 
@@ -41,50 +42,71 @@ cos = _float_or_value(Value.cos, "cos")
 abs = _float_or_value(Value.__abs__, "abs")  # noqa: A001 - the dual of builtins.abs
 
 
-class Primitive:
+class Primitive(Op):
     """A user-defined op: a forward on floats and one partial derivative per input.
 
     Each partial receives the op's inputs (floats, or Values when a gradient is
     itself being differentiated) and returns the derivative with respect to its
-    input; written with operators and `autograd.ops`, higher orders follow.
+    input; written with operators and `autograd.ops`, higher orders follow. It is an
+    `Op` like the built-in ones, so it draws, checks and compiles as they do.
     """
 
-    def __init__(
-        self,
+    fn: Callable[..., float]
+    partials: tuple[Callable, ...]
+    numpy_fn: Callable | None
+    numpy_partials: Sequence[Callable] | None
+
+    def __new__(
+        cls,
         fn: Callable[..., float],
         partials: tuple[Callable, ...],
         name: str,
         numpy_fn: Callable | None = None,
         numpy_partials: Sequence[Callable] | None = None,
-    ):
-        self.fn = fn
-        self.partials = partials
-        self.name = name
-        self.numpy_fn = numpy_fn  # the same op on numpy arrays, for autograd.compile
-        self.numpy_partials = numpy_partials
-        self.__doc__ = fn.__doc__
+    ) -> Primitive:
+        op = super().__new__(
+            cls,
+            name,
+            functools.partial(_forward, fn, name),
+            functools.partial(_partials, tuple(partials)),
+            None if numpy_fn is None else functools.partial(_vectorized, numpy_fn),
+            None if numpy_partials is None else functools.partial(_partials, tuple(numpy_partials)),
+            vectorized=False,
+        )
+        op.fn, op.partials = fn, tuple(partials)
+        op.numpy_fn, op.numpy_partials = numpy_fn, numpy_partials
+        op.__doc__ = fn.__doc__
+        return op
+
+    @property
+    def name(self) -> str:
+        return str(self)
 
     def __call__(self, *inputs: Real) -> Real:
         if len(inputs) != len(self.partials):
             raise TypeError(f"{self.name}: takes {len(self.partials)} input(s), got {len(inputs)}")
         if not any(isinstance(x, Value) for x in inputs):
-            return self._forward([real(x, self.name) for x in inputs])
+            return self.forward(None, *[real(x, self.name) for x in inputs])
         values = tuple(x if isinstance(x, Value) else Value(real(x, self.name)) for x in inputs)
-        data = self._forward([v.data for v in values])
-        return _result(data, values, self.name, _d_primitive, self)
+        return self.node(values)
 
-    def _forward(self, xs: list[float]) -> float:
-        out = self.fn(*xs)
-        if isinstance(out, Value):
-            raise TypeError(f"{self.name}: the forward function must return a number, got a Value")
-        return real(out, f"{self.name}: forward result")
-
-    def __repr__(self) -> str:
-        return f"primitive({self.name!r}, {len(self.partials)} input(s))"
+    def __reduce__(self) -> Any:
+        return Primitive, (self.fn, self.partials, self.name, self.numpy_fn, self.numpy_partials)
 
 
-def _d_primitive(op: Primitive, out: Real, *xs: Real) -> tuple:
-    return tuple(partial(*xs) for partial in op.partials)
+def _forward(fn: Callable[..., float], name: str, ctx: Any, *xs: float) -> float:
+    out = fn(*xs)
+    if isinstance(out, Value):
+        raise TypeError(f"{name}: the forward function must return a number, got a Value")
+    return real(out, f"{name}: forward result")
+
+
+def _partials(partials: tuple[Callable, ...], ctx: Any, out: Any, *xs: Any) -> tuple:
+    return tuple(partial(*xs) for partial in partials)
+
+
+def _vectorized(numpy_fn: Callable, ctx: Any, *xs: Any) -> Any:
+    return numpy_fn(*xs)
 
 
 def primitive(

@@ -70,9 +70,9 @@ def _count(root: Value) -> int:
 
 def _op_text(node: Value) -> str:
     if node.op == "**" and len(node.parents) == 1:
-        return f"** {node._ctx:g}"
+        return f"** {node.ctx:g}"
     if node.op == "leaky_relu":
-        return f"leaky_relu({node._ctx:g})"
+        return f"leaky_relu({node.ctx:g})"
     return node.op
 
 

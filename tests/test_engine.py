@@ -439,3 +439,55 @@ def test_a_value_named_twice_in_inputs_counts_once():
     x, w = Value(2.0), Value(3.0)
     ((x * w) ** 2).backward(inputs=[x, x])
     assert x.grad == 2 * 6.0 * 3.0 and w.grad == 0.0  # as PyTorch: 36, not 72
+
+
+# ---- ops are objects: one per op, read by every consumer -----------------------------------
+
+
+def test_every_node_holds_its_op_object_and_constant():
+    from autograd.engine import DOT, LEAKY_RELU, MUL, POW, POW_CONST
+
+    x, y = Value(2.0), Value(3.0)
+    assert (x * y).op is MUL and (x * y).op == "*"  # an Op is the string of its name
+    assert (x**2).op is POW_CONST and (x**2).ctx == 2.0
+    assert (x**y).op is POW and (x**y).op == "**"  # two ops may show the same name
+    assert x.leaky_relu(0.2).op is LEAKY_RELU and x.leaky_relu(0.2).ctx == 0.2
+    assert autograd.dot([x], [y]).op is DOT and autograd.dot([x], [y]).ctx == 1
+    assert isinstance(MUL, autograd.Op) and MUL.forward(None, 2.0, 3.0) == 6.0
+    assert MUL.derivatives(None, 6.0, 2.0, 3.0) == (3.0, 2.0)
+
+
+def test_an_op_makes_nodes_and_its_rules_run_on_arrays(numpy):
+    from autograd.engine import LOG, SIGMOID
+
+    v = LOG.node((Value(1.0),))
+    assert v.op is LOG and v.data == 0.0
+    xs = numpy.array([-800.0, 0.0, 800.0])
+    assert SIGMOID.numpy_forward(None, xs).tolist() == [0.0, 0.5, 1.0]  # no overflow
+    with pytest.raises(ValueError, match=r"log: input must be positive, got -1.0 \(in the batch\)"):
+        LOG.numpy_forward(None, numpy.array([1.0, -1.0]))
+
+
+def test_graphs_pickle_with_their_ops():
+    import pickle
+
+    from autograd.engine import MUL
+
+    x = Value(2.0)
+    y = pickle.loads(pickle.dumps(x * x + x.relu()))
+    assert y.parents[0].op is MUL  # a built-in op comes back as itself
+    y.backward()
+    assert y.parents[0].parents[0].grad == 5.0
+
+
+def test_a_primitive_is_an_op_like_the_built_in_ones():
+    import pickle
+
+    from autograd import ops
+
+    sine = autograd.primitive(math.sin, ops.cos)
+    out = sine(Value(0.5))
+    assert isinstance(sine, autograd.Op) and out.op is sine and out.op == "sin"
+    assert pickle.loads(pickle.dumps(sine)).fn is math.sin  # module-level parts pickle
+    out.backward()
+    assert out.parents[0].grad == math.cos(0.5)

@@ -65,7 +65,7 @@ class Value:
         return {k: getattr(self, k) for k in Value.__slots__ if k != "_born" and hasattr(self, k)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        renamed = {"_site": "site", "_ctx": "ctx"}  # the names in files of older versions
+        renamed = {"_site": "site", "_ctx": "ctx"}  # older files (leaves; not graphs of old ops)
         for k, v in state.items():
             if k != "_deriv":  # older versions' derivative function: the op holds it now
                 setattr(self, renamed.get(k, k), v)
@@ -335,7 +335,8 @@ def _result(data: float, parents: tuple, op: Op, ctx: Any = None) -> Value:
     if mode & GRAD:
         out.parents = parents
         out.ctx = ctx
-    else:  # a leaf, which remembers the op that made it only to refuse backward()
+    else:  # a leaf, which keeps the op's name only to refuse backward()
+        out.op = str(op)
         out.parents = ()
         out.ctx = None
         out._born = _clock
@@ -486,8 +487,22 @@ class Op(str):
         """The Value this op makes from `parents` (a node, or under no_grad a leaf)."""
         return _result(self.forward(ctx, *[p.data for p in parents]), parents, self, ctx)
 
+    # Two ops are equal only if they are the same op, but an op equals its name as a plain
+    # string (`node.op == "**"`), so it hashes as that string does.
+    def __eq__(self, other: object) -> bool:
+        return self is other or (type(other) is str and str.__eq__(self, other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
     def __reduce__(self) -> Any:  # a built-in op pickles as the name of its constant
-        return _builtin_op, (_BUILTIN_NAMES[id(self)],)
+        name = _BUILTIN_NAMES.get(id(self))
+        if name is not None:
+            return _builtin_op, (name,)
+        rules = (self.forward, self.derivatives, self.numpy_forward, self.numpy_derivatives)
+        return Op, (str(self), *rules)
 
 
 def _builtin_op(name: str) -> Op:
@@ -497,12 +512,14 @@ def _builtin_op(name: str) -> Op:
 def _refuse(bad: Any, error: type, message: str, *values: Any) -> None:
     """Raise `error` where `bad` holds; the message shows the values there (the first lane)."""
     if type(bad) is bool:
-        if bad:
+        if not bad:
+            return
+        if all(type(v) is float for v in values):
             raise error(message.format(*map(repr, values)))
-        return
     np = _numpy()
     if np.any(bad):
-        first = [float(np.broadcast_to(v, np.shape(bad))[np.asarray(bad)][0]) for v in values]
+        at = np.broadcast_to(np.asarray(bad), np.broadcast_shapes(*map(np.shape, (bad, *values))))
+        first = [float(np.broadcast_to(v, at.shape)[at][0]) for v in values]
         raise error(message.format(*map(repr, first)) + " (in the batch)")
 
 

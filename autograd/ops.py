@@ -139,6 +139,8 @@ def primitive(
         name = getattr(fn, "__name__", "primitive")
     if not isinstance(name, str):
         raise TypeError(f"primitive: name must be a str, got {type(name).__name__}")
+    if not name:
+        raise ValueError("primitive: name must not be empty (a node shows it)")
     return Primitive(fn, partials, name, numpy_fn, numpy_partials)
 
 

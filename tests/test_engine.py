@@ -491,3 +491,19 @@ def test_a_primitive_is_an_op_like_the_built_in_ones():
     assert pickle.loads(pickle.dumps(sine)).fn is math.sin  # module-level parts pickle
     out.backward()
     assert out.parents[0].grad == math.cos(0.5)
+
+
+def test_ops_are_equal_only_to_themselves_and_to_their_name():
+    import copy
+
+    from autograd import ops
+
+    first, second = (autograd.primitive(math.sin, ops.cos) for _ in range(2))
+    assert first != second and len({first, second}) == 2 and first == "sin"
+    square = autograd.Op("square", lambda c, x: x * x, lambda c, out, x: (2 * x,))
+    assert copy.deepcopy(square.node((Value(3.0),))).op == "square"  # an Op of your own copies
+    with autograd.no_grad():
+        leaf = autograd.primitive(lambda x: x, lambda x: 1.0, name="same")(Value(1.0))
+    assert type(leaf.op) is str and leaf.op == "same"  # a no_grad leaf keeps the name only
+    with pytest.raises(ValueError, match="primitive: name must not be empty"):
+        autograd.primitive(math.sin, ops.cos, name="")

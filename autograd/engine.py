@@ -502,7 +502,7 @@ class Op(str):
         if name is not None:
             return _builtin_op, (name,)
         rules = (self.forward, self.derivatives, self.numpy_forward, self.numpy_derivatives)
-        return Op, (str(self), *rules)
+        return Op, (str(self), *rules, self.numpy_forward is not None)
 
 
 def _builtin_op(name: str) -> Op:

@@ -226,6 +226,30 @@ class Value:
     def cos(self) -> Value:
         return _unary(COS, self)
 
+    def expm1(self) -> Value:
+        return _unary(EXPM1, self)
+
+    def log1p(self) -> Value:
+        return _unary(LOG1P, self)
+
+    def exp2(self) -> Value:
+        return _unary(EXP2, self)
+
+    def log2(self) -> Value:
+        return _unary(LOG2, self)
+
+    def log10(self) -> Value:
+        return _unary(LOG10, self)
+
+    def square(self) -> Value:
+        return _unary(SQUARE, self)
+
+    def reciprocal(self) -> Value:
+        return _unary(RECIPROCAL, self)
+
+    def rsqrt(self) -> Value:
+        return _unary(RSQRT, self)
+
     # ---- backpropagation ----------------------------------------------------
 
     def backward(
@@ -612,6 +636,54 @@ def _relu(ctx: Any, x: Any) -> Any:  # nan stays nan, and its slope there is 1, 
     return _where(x <= 0, 0.0, x)
 
 
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+
+def _math(x: Any, on_float: Callable[[float], float], name: str) -> Any:
+    """A forward of one input: `on_float` on a float, numpy's function `name` on an array."""
+    return on_float(x) if type(x) is float else getattr(_numpy(), name)(x)
+
+
+def _expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return math.inf
+
+
+def _exp2(x: float) -> float:
+    try:
+        return math.pow(2.0, x)
+    except OverflowError:
+        return math.inf
+
+
+def _log1p_forward(ctx: Any, x: Any) -> Any:
+    _refuse((x <= -1) & (x > -math.inf), ValueError, "log1p: input must be above -1, got {}", x)
+    return _math(x, lambda v: math.log1p(v) if v > -1 else math.nan, "log1p")
+
+
+def _logarithm(name: str, on_float: Callable[[float], float]) -> Callable[..., Any]:
+    def forward(ctx: Any, x: Any) -> Any:
+        _refuse(
+            (x <= 0) & (x > -math.inf), ValueError, name + ": input must be positive, got {}", x
+        )
+        return _math(x, lambda v: on_float(v) if v > 0 else math.nan, name)
+
+    return forward
+
+
+def _reciprocal_forward(ctx: Any, x: Any) -> Any:
+    _refuse(x == 0, ZeroDivisionError, "reciprocal: 1 / {} divides by zero", x)
+    return 1.0 / x
+
+
+def _rsqrt_forward(ctx: Any, x: Any) -> Any:
+    _refuse((x < 0) & (x > -math.inf), ValueError, "rsqrt: input must be non-negative, got {}", x)
+    _refuse(x == 0, ZeroDivisionError, "rsqrt: 1 / sqrt({}) divides by zero", x)
+    return 1.0 / _sqrt(x)
+
+
 # The table: every op, its forward and its local derivatives, side by side.
 ADD = Op("+", lambda c, a, b: a + b, lambda c, out, a, b: (1.0, 1.0))
 SUB = Op("-", lambda c, a, b: a - b, lambda c, out, a, b: (1.0, -1.0))
@@ -633,6 +705,17 @@ LEAKY_RELU = Op(
     lambda slope, out, x: (_where(x > 0, 1.0, slope),),
 )
 SIN = Op("sin", lambda c, x: _sin(x), lambda c, out, x: (_cos(x),))
+EXPM1 = Op("expm1", lambda c, x: _math(x, _expm1, "expm1"), lambda c, out, x: (out + 1.0,))
+LOG1P = Op("log1p", _log1p_forward, lambda c, out, x: (1.0 / (1.0 + x),))
+EXP2 = Op("exp2", lambda c, x: _math(x, _exp2, "exp2"), lambda c, out, x: (out * _LN2,))
+LOG2 = Op("log2", _logarithm("log2", math.log2), lambda c, out, x: (1.0 / (x * _LN2),))
+LOG10 = Op("log10", _logarithm("log10", math.log10), lambda c, out, x: (1.0 / (x * _LN10),))
+SQUARE = Op("square", lambda c, x: x * x, lambda c, out, x: (2.0 * x,))
+RECIPROCAL = Op("reciprocal", _reciprocal_forward, lambda c, out, x: (-out * out,))
+RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
+CBRT = Op(  # real for negative x, unlike x ** (1/3)
+    "cbrt", lambda c, x: _math(x, math.cbrt, "cbrt"), lambda c, out, x: (1.0 / (3.0 * out * out),)
+)
 COS = Op("cos", lambda c, x: _cos(x), lambda c, out, x: (-_sin(x),))
 SUM = Op("sum", lambda c, *xs: builtins.sum(xs, 0.0), lambda c, out, *xs: (1.0,) * len(xs))
 DOT = Op("dot", _dot_forward, _d_dot)

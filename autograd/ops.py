@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.arguments import real, short
-from autograd.engine import Op, Value
+from autograd.engine import CBRT, Op, Value
 
 Real = float | Value
 
@@ -40,6 +40,21 @@ leaky_relu = _float_or_value(Value.leaky_relu, "leaky_relu")
 sin = _float_or_value(Value.sin, "sin")
 cos = _float_or_value(Value.cos, "cos")
 abs = _float_or_value(Value.__abs__, "abs")  # noqa: A001 - the dual of builtins.abs
+expm1 = _float_or_value(Value.expm1, "expm1")
+log1p = _float_or_value(Value.log1p, "log1p")
+exp2 = _float_or_value(Value.exp2, "exp2")
+log2 = _float_or_value(Value.log2, "log2")
+log10 = _float_or_value(Value.log10, "log10")
+square = _float_or_value(Value.square, "square")
+reciprocal = _float_or_value(Value.reciprocal, "reciprocal")
+rsqrt = _float_or_value(Value.rsqrt, "rsqrt")
+
+
+def cbrt(x: Real) -> Real:
+    """The real cube root of a number (a float) or of a Value (a Value): cbrt(-8) is -2."""
+    if isinstance(x, Value):
+        return CBRT.node((x,))
+    return CBRT.forward(None, real(x, "cbrt"))
 
 
 class Primitive(Op):

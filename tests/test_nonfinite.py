@@ -67,6 +67,23 @@ UNARY: dict[str, Case] = {
         lambda x: x == 0,
     ),
     "2 ** x": Case(lambda x: 2.0**x, lambda t, x: 2.0**x),
+    "expm1": Case(lambda x: x.expm1(), lambda t, x: t.expm1(x)),
+    "log1p": Case(
+        lambda x: x.log1p(), lambda t, x: t.log1p(x), lambda x: math.isfinite(x) and x <= -1
+    ),
+    "exp2": Case(lambda x: x.exp2(), lambda t, x: t.exp2(x)),
+    "log2": Case(lambda x: x.log2(), lambda t, x: t.log2(x), lambda x: math.isfinite(x) and x <= 0),
+    "log10": Case(
+        lambda x: x.log10(), lambda t, x: t.log10(x), lambda x: math.isfinite(x) and x <= 0
+    ),
+    "square()": Case(lambda x: x.square(), lambda t, x: t.square(x)),
+    "reciprocal": Case(lambda x: x.reciprocal(), lambda t, x: t.reciprocal(x), lambda x: x == 0),
+    "rsqrt": Case(
+        lambda x: x.rsqrt(), lambda t, x: t.rsqrt(x), lambda x: _finite_negative(x) or x == 0
+    ),
+    "cbrt": Case(  # PyTorch has no cbrt: the same function, written with sign and abs
+        ops.cbrt, lambda t, x: t.sign(x) * t.abs(x) ** (1 / 3), undefined=lambda x: x == 0
+    ),
 }
 
 BINARY: dict[str, Case] = {

@@ -296,10 +296,7 @@ class Program:
                 except (ArithmeticError, ValueError) as error:  # on floats, as eager raises
                     if moving is False or (moving is None and not np.any(g != 0)):
                         continue  # nothing flows: the engine would skip this node too
-                    raise ValueError(
-                        f"{step.name}: derivative is undefined at input "
-                        f"{', '.join(repr(float(np.ravel(x)[0])) for x in ins)} ({error})"
-                    ) from None
+                    raise _undefined(step, ins, error) from None
                 for s, d in zip(step.ins, local):
                     add(s, _flow(d, g, step, vals[step.out], ins, moving))
             elif step.kind == "layer":
@@ -348,12 +345,14 @@ def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) 
             with np.errstate(divide="raise"):
                 step.derivative(step.ctx, np.broadcast_to(out, suspect.shape)[suspect], *at)
         except (FloatingPointError, ZeroDivisionError):
-            name = step.name or "op"
-            raise ValueError(
-                f"{name}: derivative is undefined at input "
-                f"{', '.join(repr(float(x[0])) for x in at)} (in the batch)"
-            ) from None
+            raise _undefined(step, at, "in the batch") from None
     return flow
+
+
+def _undefined(step: _Step, inputs: list, why: Any) -> ValueError:
+    """The engine's error for a derivative undefined at its inputs (their first lane)."""
+    shown = ", ".join(repr(float(np.ravel(x)[0])) for x in inputs)
+    return ValueError(f"{step.name or 'op'}: derivative is undefined at input {shown} ({why})")
 
 
 def _product(A: np.ndarray, B: np.ndarray, backward: bool = True) -> np.ndarray:

@@ -595,11 +595,6 @@ def _divide(ctx: Any, a: Any, b: Any) -> Any:
     return a / b
 
 
-def _log_forward(ctx: Any, x: Any) -> Any:
-    _refuse((x <= 0) & (x > -math.inf), ValueError, "log: input must be positive, got {}", x)
-    return _log(x)
-
-
 def _sqrt_forward(ctx: Any, x: Any) -> Any:
     _refuse((x < 0) & (x > -math.inf), ValueError, "sqrt: input must be non-negative, got {}", x)
     return _sqrt(x)
@@ -651,13 +646,6 @@ def _expm1(x: float) -> float:
         return math.inf
 
 
-def _exp2(x: float) -> float:
-    try:
-        return math.pow(2.0, x)
-    except OverflowError:
-        return math.inf
-
-
 def _log1p_forward(ctx: Any, x: Any) -> Any:
     _refuse((x <= -1) & (x > -math.inf), ValueError, "log1p: input must be above -1, got {}", x)
     return _math(x, lambda v: math.log1p(v) if v > -1 else math.nan, "log1p")
@@ -694,7 +682,7 @@ POW = Op("**", _power_forward, _d_pow, numpy_derivatives=_np_d_pow)
 NEG = Op("neg", lambda c, x: -x, lambda c, out, x: (-1.0,))
 ABS = Op("abs", lambda c, x: abs(x), lambda c, out, x: (_sign(x),))
 EXP = Op("exp", lambda c, x: _exp(x), lambda c, out, x: (out,))
-LOG = Op("log", _log_forward, lambda c, out, x: (1.0 / x,))
+LOG = Op("log", _logarithm("log", math.log), lambda c, out, x: (1.0 / x,))
 SQRT = Op("sqrt", _sqrt_forward, lambda c, out, x: (0.5 / out,))
 TANH = Op("tanh", lambda c, x: _tanh(x), lambda c, out, x: (1.0 - out * out,))
 SIGMOID = Op("sigmoid", lambda c, x: _sigmoid(x), lambda c, out, x: (out * (1.0 - out),))
@@ -705,9 +693,10 @@ LEAKY_RELU = Op(
     lambda slope, out, x: (_where(x > 0, 1.0, slope),),
 )
 SIN = Op("sin", lambda c, x: _sin(x), lambda c, out, x: (_cos(x),))
+COS = Op("cos", lambda c, x: _cos(x), lambda c, out, x: (-_sin(x),))
 EXPM1 = Op("expm1", lambda c, x: _math(x, _expm1, "expm1"), lambda c, out, x: (out + 1.0,))
 LOG1P = Op("log1p", _log1p_forward, lambda c, out, x: (1.0 / (1.0 + x),))
-EXP2 = Op("exp2", lambda c, x: _math(x, _exp2, "exp2"), lambda c, out, x: (out * _LN2,))
+EXP2 = Op("exp2", lambda c, x: _pow(2.0, x), lambda c, out, x: (out * _LN2,))
 LOG2 = Op("log2", _logarithm("log2", math.log2), lambda c, out, x: (1.0 / (x * _LN2),))
 LOG10 = Op("log10", _logarithm("log10", math.log10), lambda c, out, x: (1.0 / (x * _LN10),))
 SQUARE = Op("square", lambda c, x: x * x, lambda c, out, x: (2.0 * x,))
@@ -716,7 +705,6 @@ RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
 CBRT = Op(  # real for negative x, unlike x ** (1/3)
     "cbrt", lambda c, x: _math(x, math.cbrt, "cbrt"), lambda c, out, x: (1.0 / (3.0 * out * out),)
 )
-COS = Op("cos", lambda c, x: _cos(x), lambda c, out, x: (-_sin(x),))
 SUM = Op("sum", lambda c, *xs: builtins.sum(xs, 0.0), lambda c, out, *xs: (1.0,) * len(xs))
 DOT = Op("dot", _dot_forward, _d_dot)
 LOGSUMEXP = Op(  # d/dx_i = softmax(x)_i = exp(x_i - out)

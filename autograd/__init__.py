@@ -11,7 +11,7 @@ from autograd.engine import (
 )
 from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from autograd.ops import primitive
+from autograd.ops import mean, primitive, prod
 from autograd.viz import draw, to_svg
 
 
@@ -40,9 +40,11 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "logsumexp",
+    "mean",
     "no_grad",
     "ops",
     "primitive",
+    "prod",
     "to_svg",
     "value_and_grad",
 ]

@@ -250,6 +250,152 @@ class Value:
     def rsqrt(self) -> Value:
         return _unary(RSQRT, self)
 
+    # ---- the math library (autograd/mathlib.py holds these ops) --------------
+
+    def abs(self) -> Value:
+        return _unary(ABS, self)
+
+    def deg2rad(self) -> Value:
+        return _unary(mathlib.RADIANS, self)
+
+    def rad2deg(self) -> Value:
+        return _unary(mathlib.DEGREES, self)
+
+    def tan(self) -> Value:
+        return _unary(mathlib.TAN, self)
+
+    def asin(self) -> Value:
+        return _unary(mathlib.ASIN, self)
+
+    def acos(self) -> Value:
+        return _unary(mathlib.ACOS, self)
+
+    def atan(self) -> Value:
+        return _unary(mathlib.ATAN, self)
+
+    def sinh(self) -> Value:
+        return _unary(mathlib.SINH, self)
+
+    def cosh(self) -> Value:
+        return _unary(mathlib.COSH, self)
+
+    def asinh(self) -> Value:
+        return _unary(mathlib.ASINH, self)
+
+    def acosh(self) -> Value:
+        return _unary(mathlib.ACOSH, self)
+
+    def atanh(self) -> Value:
+        return _unary(mathlib.ATANH, self)
+
+    def sinc(self) -> Value:
+        return _unary(mathlib.SINC, self)
+
+    def erf(self) -> Value:
+        return _unary(mathlib.ERF, self)
+
+    def erfc(self) -> Value:
+        return _unary(mathlib.ERFC, self)
+
+    def erfinv(self) -> Value:
+        return _unary(mathlib.ERFINV, self)
+
+    def lgamma(self) -> Value:
+        return _unary(mathlib.LGAMMA, self)
+
+    def digamma(self) -> Value:
+        return _unary(mathlib.DIGAMMA, self)
+
+    def i0(self) -> Value:
+        return _unary(mathlib.I0, self)
+
+    def floor(self) -> Value:
+        return _unary(mathlib.FLOOR, self)
+
+    def ceil(self) -> Value:
+        return _unary(mathlib.CEIL, self)
+
+    def trunc(self) -> Value:
+        return _unary(mathlib.TRUNC, self)
+
+    def round(self) -> Value:
+        return _unary(mathlib.ROUND, self)
+
+    def sign(self) -> Value:
+        return _unary(mathlib.SIGN, self)
+
+    def frac(self) -> Value:
+        return _unary(mathlib.FRAC, self)
+
+    def atan2(self, other: Value | Number) -> Value:
+        return _binary(mathlib.ATAN2, self, other)
+
+    def hypot(self, other: Value | Number) -> Value:
+        return _binary(mathlib.HYPOT, self, other)
+
+    def logaddexp(self, other: Value | Number) -> Value:
+        return _binary(mathlib.LOGADDEXP, self, other)
+
+    def logaddexp2(self, other: Value | Number) -> Value:
+        return _binary(mathlib.LOGADDEXP2, self, other)
+
+    def xlogy(self, other: Value | Number) -> Value:
+        return _binary(mathlib.XLOGY, self, other)
+
+    def copysign(self, other: Value | Number) -> Value:
+        return _binary(mathlib.COPYSIGN, self, other)
+
+    def fmod(self, other: Value | Number) -> Value:
+        return _binary(mathlib.FMOD, self, other)
+
+    def remainder(self, other: Value | Number) -> Value:
+        return _binary(mathlib.REMAINDER, self, other)
+
+    def maximum(self, other: Value | Number) -> Value:
+        return _binary(mathlib.MAXIMUM, self, other)
+
+    def minimum(self, other: Value | Number) -> Value:
+        return _binary(mathlib.MINIMUM, self, other)
+
+    def fmax(self, other: Value | Number) -> Value:
+        return _binary(mathlib.FMAX, self, other)
+
+    def fmin(self, other: Value | Number) -> Value:
+        return _binary(mathlib.FMIN, self, other)
+
+    def __mod__(self, other: Any) -> Value:  # Python's %, PyTorch's remainder: b's sign
+        if _operand(other) is None:
+            return NotImplemented
+        return _binary(mathlib.REMAINDER, self, other)
+
+    def __rmod__(self, other: Any) -> Value:
+        if _operand(other) is None:
+            return NotImplemented
+        return _binary(mathlib.REMAINDER, other, self)
+
+    def polygamma(self, n: int) -> Value:
+        """The n-th derivative of digamma (n = 0 is digamma itself), as torch.polygamma(n, x)."""
+        return _unary(mathlib.POLYGAMMA, self, polygamma_order(n))
+
+    def logit(self, eps: float | None = None) -> Value:
+        """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps], as PyTorch."""
+        return _unary(mathlib.LOGIT, self, None if eps is None else real(eps, "logit: eps"))
+
+    def heaviside(self, values: Value | Number) -> Value:
+        """0 below 0, 1 above, and `values` at 0, as torch.heaviside."""
+        return _binary(mathlib.HEAVISIDE, self, values)
+
+    def where(self, condition: Any, other: Value | Number) -> Value:
+        """self where condition (a bool, or a Value: true when nonzero) holds, else other."""
+        return _ternary(mathlib.WHERE, condition, self, other)
+
+    def clamp(self, min: Number | None = None, max: Number | None = None) -> Value:  # noqa: A002
+        """self within [min, max] (either may be None), as torch.clamp."""
+        return _unary(mathlib.CLAMP, self, bounds(min, max, "clamp"))
+
+    def hardshrink(self, lambd: float = 0.5) -> Value:
+        return _unary(mathlib.HARDSHRINK, self, real(lambd, "hardshrink: lambd"))
+
     # ---- backpropagation ----------------------------------------------------
 
     def backward(
@@ -373,7 +519,46 @@ def _unary(op: Op, x: Value, ctx: Any = None) -> Value:
     return _result(op.forward(ctx, x.data), (x,), op, ctx)
 
 
-def _values(values: Any, where: str) -> list[Value]:
+def _binary(op: Op, a: Any, b: Any, ctx: Any = None) -> Value:
+    """op of two operands, numbers made constant leaves; a TypeError naming op otherwise."""
+    x, y = _operand(a), _operand(b)
+    if x is None or y is None:
+        bad = b if x is not None else a
+        raise TypeError(
+            f"{op}: expected a Value or a number, got {type(bad).__name__} {short(bad)}"
+        )
+    return _result(op.forward(ctx, x.data, y.data), (x, y), op, ctx)
+
+
+def _ternary(op: Op, condition: Any, a: Any, b: Any) -> Value:
+    """where's three operands: a bool condition becomes a constant 1.0 or 0.0."""
+    if type(condition) is bool:
+        condition = Value(float(condition))
+    parents = [_operand(v) for v in (condition, a, b)]
+    for v, p in zip((condition, a, b), parents):
+        if p is None:
+            raise TypeError(
+                f"{op}: expected a Value, a number or a bool, got {type(v).__name__} {short(v)}"
+            )
+    return _result(op.forward(None, *[p.data for p in parents]), tuple(parents), op)
+
+
+def polygamma_order(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"polygamma: the order n must be an int >= 0, got {short(n)}")
+    return int(n)
+
+
+def bounds(low: Any, high: Any, where: str) -> tuple:
+    if low is None and high is None:
+        raise ValueError(f"{where}: give min, max or both")
+    return (
+        None if low is None else real(low, f"{where}: min"),
+        None if high is None else real(high, f"{where}: max"),
+    )
+
+
+def as_values(values: Any, where: str) -> list[Value]:
     """`values` as Values, numbers made constant leaves; a TypeError naming `where` otherwise."""
     try:
         items = iter(values)
@@ -406,7 +591,7 @@ def _inputs(inputs: Any) -> list[Value]:
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - mirrors torch.sum
     """One n-ary sum node over `values` (numbers become constant leaves)."""
-    parents = tuple(_values(values, "sum"))
+    parents = tuple(as_values(values, "sum"))
     if not parents:
         return Value(0.0)
     return _result(SUM.forward(None, *[p.data for p in parents]), parents, SUM)
@@ -422,7 +607,7 @@ def dot(
     A neuron's weighted sum as a single node: a fraction of the graph that
     separate `*` and `+` nodes would make, and one box in a drawing.
     """
-    ws, xs = _values(weights, "dot"), _values(inputs, "dot")
+    ws, xs = as_values(weights, "dot"), as_values(inputs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
     if bias is None and not ws:
@@ -438,7 +623,7 @@ def dot(
 
 def logsumexp(values: Iterable[Value | Number]) -> Value:
     """One node for log(sum(exp(v) for v in values)), computed without overflow."""
-    parents = tuple(_values(values, "logsumexp"))
+    parents = tuple(as_values(values, "logsumexp"))
     if not parents:
         raise ValueError("logsumexp: needs at least one value")
     return _result(LOGSUMEXP.forward(None, *[p.data for p in parents]), parents, LOGSUMEXP)
@@ -565,20 +750,24 @@ def _d_pow_const(n, out, x):
 
 
 def _power_forward(ctx: Any, x: Any, y: Any) -> Any:  # x ** y, y a Value
-    _refuse(
-        (x < 0) & (x > -math.inf),
+    _refuse(  # a negative base takes integer exponents only (inf and nan are not integers)
+        (x < 0) & (x > -math.inf) & (y % 1.0 != 0),
         ValueError,
-        "pow: the base must be non-negative when the exponent is a Value, got {}",
+        "pow: a negative base {} needs an integer exponent, got {}",
         x,
+        y,
     )
     _refuse((x == 0) & (y < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, y)
     return _pow(x, y)
 
 
-def _d_pow(ctx, out, x, y):  # out = x ** y, x >= 0
+def _d_pow(ctx, out, x, y):  # out = x ** y; x < 0 only with an integer y
     # As PyTorch: x ** 0 is flat in x (even at 0 or nan), and 0 ** y (y >= 0) flat in y; at
-    # 0 ** y with 0 < y < 1 the slope in x is infinite, and raises.
+    # 0 ** y with 0 < y < 1 the slope in x is infinite, and raises. A negative base has
+    # no real log: the slope in y is nan there, as PyTorch's.
     dx = y * _pow(x, y - 1.0) if _data(y) != 0 else 0.0
+    if _data(x) < 0:
+        return dx, math.nan
     return dx, (0.0 if _data(x) == 0 and _data(y) >= 0 else out * _log(x))
 
 
@@ -841,3 +1030,7 @@ def captures(root: Value, moment: int, order: list[Value] | None = None) -> bool
         order = topological_order(root)
     leaves = [p for node in order for p in node.parents if not p.parents] if order else [root]
     return any(getattr(leaf, "_born", 0) < moment for leaf in leaves)
+
+
+# The math library's ops, which Value's methods above use (a module that imports this one).
+from autograd import mathlib  # noqa: E402

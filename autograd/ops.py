@@ -7,54 +7,250 @@ are made the same way with `primitive`.
 
 from __future__ import annotations
 
-import builtins
 import functools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from autograd import engine, mathlib
 from autograd.arguments import real, short
-from autograd.engine import CBRT, Op, Value
+from autograd.engine import Op, Value
 
 Real = float | Value
 
 
-def _float_or_value(method: Callable[..., Value], name: str) -> Callable[..., Any]:
-    def op(x: Real, *args: Any) -> Real:
-        if isinstance(x, Value):
-            return method(x, *args)
-        return method(Value(real(x, name)), *args).data
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"{name} of a number (a float) or of a Value (a Value)."
-    return op
+def _call(op: Op, inputs: Sequence[Any], ctx: Any = None) -> Real:
+    """op at `inputs`: a float for numbers, a Value (a node) when any input is a Value."""
+    if not any(isinstance(x, Value) for x in inputs):
+        return op.forward(ctx, *[real(x, str(op)) for x in inputs])
+    return op.node(
+        tuple(x if isinstance(x, Value) else Value(real(x, str(op))) for x in inputs), ctx
+    )
 
 
-exp = _float_or_value(Value.exp, "exp")
-log = _float_or_value(Value.log, "log")
-sqrt = _float_or_value(Value.sqrt, "sqrt")
-tanh = _float_or_value(Value.tanh, "tanh")
-sigmoid = _float_or_value(Value.sigmoid, "sigmoid")
-relu = _float_or_value(Value.relu, "relu")
-leaky_relu = _float_or_value(Value.leaky_relu, "leaky_relu")
-sin = _float_or_value(Value.sin, "sin")
-cos = _float_or_value(Value.cos, "cos")
-abs = _float_or_value(Value.__abs__, "abs")  # noqa: A001 - the dual of builtins.abs
-expm1 = _float_or_value(Value.expm1, "expm1")
-log1p = _float_or_value(Value.log1p, "log1p")
-exp2 = _float_or_value(Value.exp2, "exp2")
-log2 = _float_or_value(Value.log2, "log2")
-log10 = _float_or_value(Value.log10, "log10")
-square = _float_or_value(Value.square, "square")
-reciprocal = _float_or_value(Value.reciprocal, "reciprocal")
-rsqrt = _float_or_value(Value.rsqrt, "rsqrt")
+def _function(op: Op, name: str | None = None) -> Callable[..., Real]:
+    """The function of one input for `op`: a float for a number, a Value for a Value."""
+    name = name or str(op)
+
+    def function(x: Real) -> Real:
+        return _call(op, (x,))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{name} of a number (a float) or of a Value (a Value)."
+    return function
 
 
-def cbrt(x: Real) -> Real:
-    """The real cube root of a number (a float) or of a Value (a Value): cbrt(-8) is -2."""
-    if isinstance(x, Value):
-        return CBRT.node((x,))
-    return CBRT.forward(None, real(x, "cbrt"))
+def _function2(op: Op) -> Callable[..., Real]:
+    """The function of two inputs for `op`: a Value when either is a Value, else a float."""
+
+    def function(a: Real, b: Real) -> Real:
+        return _call(op, (a, b))
+
+    function.__name__ = function.__qualname__ = str(op)
+    function.__doc__ = f"{op}(a, b): a float for numbers, a Value when either is a Value."
+    return function
+
+
+# exponentials and logs
+exp = _function(engine.EXP)
+expm1 = _function(engine.EXPM1)
+exp2 = _function(engine.EXP2)
+log2 = _function(engine.LOG2)
+log10 = _function(engine.LOG10)
+log1p = _function(engine.LOG1P)
+logaddexp = _function2(mathlib.LOGADDEXP)
+logaddexp2 = _function2(mathlib.LOGADDEXP2)
+xlogy = _function2(mathlib.XLOGY)
+xlog1py = _function2(mathlib.XLOG1PY)
+
+
+def log(x: Real, base: Real | None = None) -> Real:
+    """The natural log of x, or its log to `base` (log(x) / log(base), as math.log)."""
+    if base is None:
+        return _call(engine.LOG, (x,))
+    return _call(engine.DIV, (_call(engine.LOG, (x,)), _call(engine.LOG, (base,))))
+
+
+def logit(x: Real, eps: float | None = None) -> Real:
+    """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps], as torch.logit."""
+    return _call(mathlib.LOGIT, (x,), None if eps is None else real(eps, "logit: eps"))
+
+
+# powers
+sqrt = _function(engine.SQRT)
+cbrt = _function(engine.CBRT)
+rsqrt = _function(engine.RSQRT)
+square = _function(engine.SQUARE)
+reciprocal = _function(engine.RECIPROCAL)
+hypot = _function2(mathlib.HYPOT)
+pow = _function2(engine.POW)  # noqa: A001 - the dual of builtins.pow, with a Value exponent
+
+# trigonometric and hyperbolic
+sin = _function(engine.SIN)
+cos = _function(engine.COS)
+tan = _function(mathlib.TAN)
+asin = _function(mathlib.ASIN)
+acos = _function(mathlib.ACOS)
+atan = _function(mathlib.ATAN)
+atan2 = _function2(mathlib.ATAN2)
+sinh = _function(mathlib.SINH)
+cosh = _function(mathlib.COSH)
+tanh = _function(engine.TANH)
+asinh = _function(mathlib.ASINH)
+acosh = _function(mathlib.ACOSH)
+atanh = _function(mathlib.ATANH)
+sinc = _function(mathlib.SINC)
+degrees = _function(mathlib.DEGREES)
+radians = _function(mathlib.RADIANS)
+
+# special functions
+erf = _function(mathlib.ERF)
+erfc = _function(mathlib.ERFC)
+erfinv = _function(mathlib.ERFINV)
+gamma = _function(mathlib.GAMMA)
+lgamma = _function(mathlib.LGAMMA)
+digamma = _function(mathlib.DIGAMMA)
+ndtr = _function(mathlib.NDTR)
+log_ndtr = _function(mathlib.LOG_NDTR)
+i0 = _function(mathlib.I0)
+i1 = _function(mathlib.I1)
+
+
+def polygamma(n: int, x: Real) -> Real:
+    """The n-th derivative of digamma at x (n = 0: digamma), as torch.polygamma(n, x)."""
+    return _call(mathlib.POLYGAMMA, (x,), engine.polygamma_order(n))
+
+
+# piecewise
+abs = _function(engine.ABS)  # noqa: A001 - the dual of builtins.abs
+floor = _function(mathlib.FLOOR)
+ceil = _function(mathlib.CEIL)
+trunc = _function(mathlib.TRUNC)
+round = _function(mathlib.ROUND)  # noqa: A001 - half to even, as builtins.round and PyTorch
+sign = _function(mathlib.SIGN)
+frac = _function(mathlib.FRAC)
+copysign = _function2(mathlib.COPYSIGN)
+fmod = _function2(mathlib.FMOD)
+remainder = _function2(mathlib.REMAINDER)
+heaviside = _function2(mathlib.HEAVISIDE)
+maximum = _function2(mathlib.MAXIMUM)
+minimum = _function2(mathlib.MINIMUM)
+fmax = _function2(mathlib.FMAX)
+fmin = _function2(mathlib.FMIN)
+
+
+def where(condition: Any, x: Real, y: Real) -> Real:
+    """x where condition (a bool, or a Value: true when nonzero) holds, else y."""
+    if type(condition) is bool:
+        condition = float(condition)
+    return _call(mathlib.WHERE, (condition, x, y))
+
+
+def clamp(x: Real, min: float | None = None, max: float | None = None) -> Real:  # noqa: A002
+    """x within [min, max] (either may be None), as torch.clamp."""
+    return _call(mathlib.CLAMP, (x,), engine.bounds(min, max, "clamp"))
+
+
+# activations
+relu = _function(engine.RELU)
+sigmoid = _function(engine.SIGMOID)
+silu = _function(mathlib.SILU)
+mish = _function(mathlib.MISH)
+selu = _function(mathlib.SELU)
+relu6 = _function(mathlib.RELU6)
+hardsigmoid = _function(mathlib.HARDSIGMOID)
+hardswish = _function(mathlib.HARDSWISH)
+softsign = _function(mathlib.SOFTSIGN)
+log_sigmoid = _function(mathlib.LOG_SIGMOID)
+tanhshrink = _function(mathlib.TANHSHRINK)
+
+
+def leaky_relu(x: Real, negative_slope: float = 0.01) -> Real:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _call(engine.LEAKY_RELU, (x,), real(negative_slope, "leaky_relu: negative_slope"))
+
+
+def gelu(x: Real, approximate: str = "none") -> Real:
+    """x * Phi(x) (Phi the normal CDF); approximate="tanh" is the tanh formula, as PyTorch."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {short(approximate)}")
+    return _call(mathlib.GELU if approximate == "none" else mathlib.GELU_TANH, (x,))
+
+
+def softplus(x: Real, beta: float = 1.0, threshold: float = 20.0) -> Real:
+    """log(1 + exp(beta x)) / beta, computed without overflow; x itself where beta x > threshold."""
+    beta = real(beta, "softplus: beta")
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0")
+    return _call(mathlib.SOFTPLUS, (x,), (beta, real(threshold, "softplus: threshold")))
+
+
+def elu(x: Real, alpha: float = 1.0) -> Real:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _call(mathlib.ELU, (x,), real(alpha, "elu: alpha"))
+
+
+def celu(x: Real, alpha: float = 1.0) -> Real:
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (alpha nonzero)."""
+    alpha = real(alpha, "celu: alpha")
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return _call(mathlib.CELU, (x,), alpha)
+
+
+def hardtanh(x: Real, min_val: float = -1.0, max_val: float = 1.0) -> Real:
+    """x clamped to [min_val, max_val], with a slope of 1 strictly inside, as PyTorch."""
+    return _call(mathlib.HARDTANH, (x,), engine.bounds(min_val, max_val, "hardtanh"))
+
+
+def softshrink(x: Real, lambd: float = 0.5) -> Real:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    return _call(mathlib.SOFTSHRINK, (x,), _lambd(lambd, "softshrink"))
+
+
+def hardshrink(x: Real, lambd: float = 0.5) -> Real:
+    """x outside [-lambd, lambd], 0 inside."""
+    return _call(mathlib.HARDSHRINK, (x,), _lambd(lambd, "hardshrink"))
+
+
+def threshold(x: Real, threshold: float, value: float) -> Real:
+    """x above `threshold`, `value` otherwise, as torch.nn.functional.threshold."""
+    return _call(
+        mathlib.THRESHOLD,
+        (x,),
+        (real(threshold, "threshold: threshold"), real(value, "threshold: value")),
+    )
+
+
+def _lambd(lambd: Any, where: str) -> float:
+    lambd = real(lambd, f"{where}: lambd")
+    if lambd < 0:
+        raise ValueError(f"{where}: lambd must be >= 0, got {lambd!r}")
+    return lambd
+
+
+# n-ary: one node over many inputs
+sum = engine.sum  # noqa: A001 - as autograd.sum
+dot = engine.dot
+logsumexp = engine.logsumexp
+
+
+def prod(values: Iterable[Real]) -> Real:
+    """The product of `values` as one node (1.0 for none), its gradient exact where one is 0."""
+    return _reduce(mathlib.PROD, values, "prod")
+
+
+def mean(values: Iterable[Real]) -> Real:
+    """The mean of `values` as one node."""
+    return _reduce(mathlib.MEAN, values, "mean")
+
+
+def _reduce(op: Op, values: Iterable[Real], where: str) -> Real:
+    items = engine.as_values(values, where)
+    if not items:
+        if op is mathlib.MEAN:
+            raise ValueError("mean: needs at least one value")
+        return Value(1.0)
+    return op.node(tuple(items))
 
 
 class Primitive(Op):
@@ -157,26 +353,3 @@ def primitive(
     if not name:
         raise ValueError("primitive: name must not be empty (a node shows it)")
     return Primitive(fn, partials, name, numpy_fn, numpy_partials)
-
-
-def _softplus(x: float) -> float:
-    """log(1 + exp(x)), computed without overflow; its derivative is sigmoid(x)."""
-    return max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x)))
-
-
-def _np_softplus(x: Any) -> Any:
-    import numpy as np  # only autograd.compile calls this
-
-    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
-def _np_sigmoid(x: Any) -> Any:
-    import numpy as np
-
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-softplus = primitive(
-    _softplus, sigmoid, name="softplus", numpy_fn=_np_softplus, numpy_partials=[_np_sigmoid]
-)

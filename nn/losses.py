@@ -8,6 +8,7 @@ it with reduction="mean".
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -129,7 +130,7 @@ def binary_cross_entropy(logits: Sequence[Entry], labels: Sequence[Value | float
             raise ValueError(
                 f"binary_cross_entropy: labels[{i}] must be in [0, 1], got {describe(y)}"
             )
-        terms.append(ops.softplus(z) - y * z)
+        terms.append(ops.softplus(z, threshold=math.inf) - y * z)  # exact, not x past 20
     return _mean(terms)
 
 

@@ -333,12 +333,9 @@ OPS = [
     ),
     case("ops.softplus: str", lambda: ops.softplus("x"), TypeError, "softplus", "str 'x'"),
     case(
-        "ops.softplus: two inputs",
-        lambda: ops.softplus(1.0, 2.0),
-        TypeError,
-        "softplus",
-        "got 2",
+        "ops.softplus: beta str", lambda: ops.softplus(1.0, "b"), TypeError, "softplus", "str 'b'"
     ),
+    case("ops.softplus: beta 0", lambda: ops.softplus(1.0, 0), ValueError, "softplus", "beta"),
     case("ops.log: -1", lambda: ops.log(-1.0), ValueError, "log", "-1.0"),
     case("ops.log: 0", lambda: ops.log(0), ValueError, "log", "0.0"),
     case("ops.sqrt: -4", lambda: ops.sqrt(-4.0), ValueError, "sqrt", "-4.0"),

@@ -94,7 +94,7 @@ BINARY: dict[str, Case] = {
     "pow": Case(
         lambda a, b: a**b,
         lambda t, a, b: a**b,
-        lambda a, b: _finite_negative(a) or (a == 0 and b < 0),
+        lambda a, b: (_finite_negative(a) and not b.is_integer()) or (a == 0 and b < 0),
         lambda a, b: a == 0 and 0 < b < 1,
     ),
 }

@@ -1,0 +1,744 @@
+"""The scalar math library: the ops beyond the engine's own, in the same table form.
+
+Each op is one `Op` line (or a few): its forward, which refuses a finite input
+outside its domain and otherwise follows IEEE (what `math` gives, with overflow
+as inf and nan or inf in as PyTorch has it), and its local derivatives, written
+once in arithmetic that runs on floats, on Values and on numpy arrays, so that
+every order of derivative follows and `autograd.compile` runs the same rules.
+A derivative that needs another op (lgamma's is digamma) calls it through
+`_apply`, which gives a number for a number and a node for a Value.
+
+`Value`'s methods (`x.tan()`) and `autograd.ops` (`ops.tan(2.0)`) read these ops;
+nothing else defines them. At kinks and ties the gradient is PyTorch's: ties of
+maximum and minimum split it half and half, clamp passes it at its bounds, and
+the rounding functions have a derivative of 0.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from autograd import special
+from autograd.engine import (
+    EXPM1,
+    LOG,
+    LOG1P,
+    Op,
+    Value,
+    _cos,
+    _data,
+    _exp,
+    _log,
+    _math,
+    _numpy,
+    _refuse,
+    _sigmoid,
+    _sin,
+    _sqrt,
+    _tanh,
+    _where,
+)
+
+inf, nan, pi = math.inf, math.nan, math.pi
+
+
+def _apply(op: Op, x: Any, ctx: Any = None) -> Any:
+    """op at x: a node for a Value; for a float or an array, the op's forward."""
+    return op.node((x,), ctx) if isinstance(x, Value) else op.forward(ctx, x)
+
+
+def _ieee(f: Callable[[float], float], odd: bool = False) -> Callable[[float], float]:
+    """f on a float, with overflow as inf (signed as x for an odd f) and nan or inf in as IEEE."""
+
+    def on_float(x: float) -> float:
+        try:
+            return f(x)
+        except OverflowError:
+            return math.copysign(inf, x) if odd else inf
+        except ValueError:  # the forwards check the domain first: only nan and inf get here
+            return nan
+
+    return on_float
+
+
+def _lanes(f: Callable[[float], float]) -> Callable[[Any], Any]:
+    """f lane by lane over an array (for the special functions numpy does not have)."""
+    return lambda x: _numpy().vectorize(f, otypes=[float])(x)
+
+
+def _is_array(x: Any) -> bool:
+    return not (type(x) is float or isinstance(x, Value))
+
+
+def _unary(
+    name: str,
+    on_float: Callable[[float], float],
+    on_array: str | Callable[[Any], Any],
+    derivative: Callable[..., tuple],
+    check: Callable[[Any], None] | None = None,
+    **rules: Any,
+) -> Op:
+    """An op of one input whose forward is a function of the number alone."""
+    array = on_array if callable(on_array) else None
+
+    def forward(ctx: Any, x: Any) -> Any:
+        if check is not None:
+            check(x)
+        if type(x) is float:
+            return on_float(x)
+        return array(x) if array else getattr(_numpy(), on_array)(x)
+
+    return Op(name, forward, derivative, **rules)
+
+
+def _inside(name: str, low: float, high: float, closed: bool = True) -> Callable[[Any], None]:
+    """A domain check: finite x must lie in [low, high] (or (low, high) when not closed)."""
+    shown = f"[{low}, {high}]" if closed else f"({low}, {high})"
+
+    def check(x: Any) -> None:
+        outside = (x < low) | (x > high) if closed else (x <= low) | (x >= high)
+        _refuse(
+            outside & (x > -inf) & (x < inf),
+            ValueError,
+            f"{name}: input must be in {shown}, got {{}}",
+            x,
+        )
+
+    return check
+
+
+def _poles(name: str) -> Callable[[Any], None]:
+    """A domain check for gamma and its kin: 0 and the negative integers are poles."""
+
+    def check(x: Any) -> None:
+        if type(x) is float:
+            bad = x <= 0 and x.is_integer()
+        else:
+            np = _numpy()
+            bad = (x <= 0) & (np.floor(x) == x)
+        _refuse(bad, ValueError, f"{name}: input must not be 0 or a negative integer, got {{}}", x)
+
+    return check
+
+
+# ---- trigonometric and hyperbolic ---------------------------------------------------
+
+
+def _d_atan2(c, out, y, x):  # out = atan2(y, x); undefined at (0, 0)
+    r = x * x + y * y
+    return x / r, -y / r
+
+
+def _sinc(x: float) -> float:
+    return 1.0 if x == 0 else _sin(pi * x) / (pi * x)
+
+
+def _d_sinc(c, out, x):  # (cos(pi x) - sinc(x)) / x; at 0, the Taylor series' slope
+    if _is_array(x):
+        np = _numpy()
+        safe = np.where(x == 0, 1.0, x)
+        return (np.where(x == 0, 0.0, (np.cos(pi * safe) - out) / safe),)
+    if _data(x) == 0:  # 0, written so that the second to fourth derivatives are right too
+        return (x * (-(pi**2) / 3.0 + x * x * (pi**4 / 30.0)),)
+    return ((_cos(pi * x) - out) / x,)
+
+
+TAN = _unary("tan", _ieee(math.tan), "tan", lambda c, out, x: (1.0 + out * out,))
+ASIN = _unary(
+    "asin",
+    _ieee(math.asin),
+    "arcsin",
+    lambda c, out, x: (1.0 / _sqrt(1.0 - x * x),),
+    _inside("asin", -1.0, 1.0),
+)
+ACOS = _unary(
+    "acos",
+    _ieee(math.acos),
+    "arccos",
+    lambda c, out, x: (-1.0 / _sqrt(1.0 - x * x),),
+    _inside("acos", -1.0, 1.0),
+)
+ATAN = _unary("atan", math.atan, "arctan", lambda c, out, x: (1.0 / (1.0 + x * x),))
+ATAN2 = Op("atan2", lambda c, y, x: _math2(y, x, math.atan2, "arctan2"), _d_atan2)
+SINH = _unary("sinh", _ieee(math.sinh, odd=True), "sinh", lambda c, out, x: (_apply(COSH, x),))
+COSH = _unary("cosh", _ieee(math.cosh), "cosh", lambda c, out, x: (_apply(SINH, x),))
+ASINH = _unary("asinh", math.asinh, "arcsinh", lambda c, out, x: (1.0 / _sqrt(x * x + 1.0),))
+ACOSH = _unary(
+    "acosh",
+    _ieee(math.acosh),
+    "arccosh",
+    lambda c, out, x: (1.0 / _sqrt(x * x - 1.0),),
+    _inside("acosh", 1.0, inf),
+)
+ATANH = _unary(
+    "atanh",
+    _ieee(math.atanh),
+    "arctanh",
+    lambda c, out, x: (1.0 / (1.0 - x * x),),
+    _inside("atanh", -1.0, 1.0, closed=False),
+)
+SINC = _unary("sinc", _sinc, "sinc", _d_sinc)
+DEGREES = _unary(
+    "degrees",
+    lambda x: x * (180.0 / pi),
+    lambda x: x * (180.0 / pi),
+    lambda c, out, x: (180.0 / pi,),
+)
+RADIANS = _unary(
+    "radians",
+    lambda x: x * (pi / 180.0),
+    lambda x: x * (pi / 180.0),
+    lambda c, out, x: (pi / 180.0,),
+)
+
+
+def _math2(a: Any, b: Any, on_floats: Callable[[float, float], float], numpy_name: str) -> Any:
+    if type(a) is float and type(b) is float:
+        return on_floats(a, b)
+    return getattr(_numpy(), numpy_name)(a, b)
+
+
+# ---- exponentials and logs ---------------------------------------------------------
+
+
+def _logaddexp(base_log: Callable, base_log1p_exp: Callable, numpy_name: str) -> Callable:
+    """log(e^a + e^b) (or log2(2^a + 2^b)) without overflow: max plus a correction."""
+
+    def forward(c: Any, a: Any, b: Any) -> Any:
+        if type(a) is float and type(b) is float:
+            if a == b:  # inf and inf, -inf and -inf: no inf - inf
+                return a + base_log(2.0) if math.isfinite(a) else a
+            top = max(a, b) if a == a and b == b else nan
+            return top + base_log1p_exp(-abs(a - b)) if math.isfinite(top) else top
+        return getattr(_numpy(), numpy_name)(a, b)
+
+    return forward
+
+
+def _d_logaddexp(c, out, a, b):  # softmax of the two
+    return _exp(a - out), _exp(b - out)
+
+
+def _d_logaddexp2(c, out, a, b):
+    return _exp2(a - out), _exp2(b - out)
+
+
+def _exp2(x: Any) -> Any:
+    return 2.0**x if not _is_array(x) else _numpy().exp2(x)
+
+
+def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
+    """x * log(y + shift), 0 where x is 0 (nan where y is), as PyTorch's xlogy and xlog1py."""
+    need = f"{log}(y) needs y > {-shift:g}"
+
+    def forward(c: Any, x: Any, y: Any) -> Any:
+        _refuse(
+            (x != 0) & (y + shift <= 0) & (y > -inf),
+            ValueError,
+            f"x{log}y: {{}} * {need}, got y = {{}}",
+            x,
+            y,
+        )
+        if type(x) is float and type(y) is float:
+            return (0.0 if y == y else nan) if x == 0 else x * log.forward(None, y)
+        np = _numpy()
+        zero = x == 0
+        return np.where(
+            zero, np.where(y == y, 0.0, nan), x * log.forward(None, np.where(zero, 1.0, y))
+        )
+
+    def derivatives(c: Any, out: Any, x: Any, y: Any) -> tuple:  # log(y + shift), x / (y + shift)
+        if _is_array(x) or _is_array(y):
+            np = _numpy()
+            zero = x == 0
+            dx = np.where(
+                zero, np.where(y == y, 0.0, nan), log.forward(None, np.where(zero, 1.0, y))
+            )
+        elif _data(x) == 0:
+            dx = 0.0 if _data(y) == _data(y) else nan
+        else:
+            dx = _apply(log, y)
+        return dx, x / (y + shift)
+
+    return forward, derivatives
+
+
+def _logit_forward(eps: Any, x: Any) -> Any:
+    if eps is None:
+        _refuse((x <= 0) | (x >= 1), ValueError, "logit: input must be in (0, 1), got {}", x)
+    else:
+        x = CLAMP.forward((eps, 1.0 - eps), x)
+    return _log(x / (1.0 - x))
+
+
+def _d_logit(eps, out, x):  # 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps], as PyTorch
+    if eps is None:
+        return (1.0 / (x * (1.0 - x)),)
+    if _is_array(x):
+        np = _numpy()
+        inside = (x >= eps) & (x <= 1.0 - eps)
+        safe = np.where(inside, x, 0.5)
+        return (np.where(inside, 1.0 / (safe * (1.0 - safe)), np.where(x == x, 0.0, nan)),)
+    if eps <= _data(x) <= 1.0 - eps:
+        return (1.0 / (x * (1.0 - x)),)
+    return (0.0 if _data(x) == _data(x) else nan,)
+
+
+LOGADDEXP = Op(
+    "logaddexp", _logaddexp(math.log, lambda t: math.log1p(math.exp(t)), "logaddexp"), _d_logaddexp
+)
+LOGADDEXP2 = Op(
+    "logaddexp2",
+    _logaddexp(math.log2, lambda t: math.log1p(2.0**t) / math.log(2.0), "logaddexp2"),
+    _d_logaddexp2,
+)
+XLOGY = Op("xlogy", *_xlogy(LOG, 0.0))
+XLOG1PY = Op("xlog1py", *_xlogy(LOG1P, 1.0))
+LOGIT = Op("logit", _logit_forward, _d_logit)
+
+
+# ---- powers ---------------------------------------------------------------------------
+
+HYPOT = Op(  # sqrt(x^2 + y^2) without overflow; its slope is undefined at (0, 0)
+    "hypot",
+    lambda c, x, y: _math2(x, y, math.hypot, "hypot"),
+    lambda c, out, x, y: (x / out, y / out),
+)
+
+
+# ---- special functions ----------------------------------------------------------------
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * pi)
+
+
+def _polygamma_forward(n: int, x: Any) -> Any:
+    _poles(f"polygamma({n}, x)")(x)
+    return _math(
+        x, functools.partial(special.polygamma, n), _lanes(functools.partial(special.polygamma, n))
+    )
+
+
+ERF = _unary(
+    "erf", math.erf, _lanes(math.erf), lambda c, out, x: (_TWO_OVER_SQRT_PI * _exp(-x * x),)
+)
+ERFC = _unary(
+    "erfc", math.erfc, _lanes(math.erfc), lambda c, out, x: (-_TWO_OVER_SQRT_PI * _exp(-x * x),)
+)
+ERFINV = _unary(  # +-1 are poles, as log's 0
+    "erfinv",
+    special.erfinv,
+    _lanes(special.erfinv),
+    lambda c, out, x: (0.5 * math.sqrt(pi) * _exp(out * out),),
+    _inside("erfinv", -1.0, 1.0, closed=False),
+)
+GAMMA = _unary(
+    "gamma",
+    _ieee(math.gamma),
+    _lanes(_ieee(math.gamma)),
+    lambda c, out, x: (out * _apply(DIGAMMA, x),),
+    _poles("gamma"),
+)
+LGAMMA = _unary(
+    "lgamma",
+    _ieee(math.lgamma),
+    _lanes(_ieee(math.lgamma)),
+    lambda c, out, x: (_apply(DIGAMMA, x),),
+    _poles("lgamma"),
+)
+DIGAMMA = _unary(
+    "digamma",
+    special.digamma,
+    _lanes(special.digamma),
+    lambda c, out, x: (_apply(POLYGAMMA, x, 1),),
+    _poles("digamma"),
+)
+POLYGAMMA = Op(  # ctx: the order n
+    "polygamma", _polygamma_forward, lambda n, out, x: (_apply(POLYGAMMA, x, n + 1),)
+)
+NDTR = _unary(
+    "ndtr",
+    special.ndtr,
+    _lanes(special.ndtr),
+    lambda c, out, x: (_INV_SQRT_2PI * _exp(-0.5 * x * x),),
+)
+LOG_NDTR = _unary(  # the normal density over its CDF, taken in logs (no 0 / 0 in the tail)
+    "log_ndtr",
+    special.log_ndtr,
+    _lanes(special.log_ndtr),
+    lambda c, out, x: (_INV_SQRT_2PI * _exp(-0.5 * x * x - out),),
+)
+I0 = _unary("i0", special.i0, _lanes(special.i0), lambda c, out, x: (_apply(I1, x),))
+
+
+def _d_i1(c, out, x):  # I1' = I0 - I1 / x, 1/2 at 0
+    if _is_array(x):
+        np = _numpy()
+        safe = np.where(x == 0, 1.0, x)
+        return (np.where(x == 0, 0.5, _apply(I0, x) - out / safe),)
+    if _data(x) == 0:
+        return (0.5 + x * x * 0.1875,)  # the series' 0.5 + 3x^2/16, so the next orders hold too
+    return (_apply(I0, x) - out / x,)
+
+
+I1 = _unary("i1", special.i1, _lanes(special.i1), _d_i1)
+
+
+# ---- piecewise --------------------------------------------------------------------------
+
+
+def _rounding(name: str, f: Callable[[float], Any]) -> Op:
+    """floor, ceil, trunc, round: flat wherever they are continuous, so a derivative of 0."""
+    return _unary(
+        name,
+        lambda x: float(f(x)) if math.isfinite(x) else x,
+        name if name != "round" else "rint",
+        lambda c, out, x: (0.0,),
+    )
+
+
+def _sign_forward(c: Any, x: Any) -> Any:  # 0 at 0 and at nan, as PyTorch
+    if type(x) is float:
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+    np = _numpy()
+    return np.where(x != x, 0.0, np.sign(x))
+
+
+def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0, as PyTorch
+    if _is_array(a) or _is_array(b):
+        np = _numpy()
+        return np.where(a == 0, 0.0, np.sign(out) * np.sign(a)), 0.0
+    return (
+        0.0 if _data(a) == 0 else math.copysign(1.0, _data(out)) * math.copysign(1.0, _data(a))
+    ), 0.0
+
+
+def _modulo(name: str, on_floats: Callable, numpy_name: str, quotient: Callable) -> Op:
+    """fmod (the sign of a) and remainder (the sign of b, Python's %): a - b * quotient(a / b)."""
+
+    def forward(c: Any, a: Any, b: Any) -> Any:
+        _refuse(b == 0, ZeroDivisionError, f"{name}: {{}} modulo {{}} divides by zero", a, b)
+        if type(a) is float and type(b) is float:
+            return on_floats(a, b) if math.isfinite(a) and b == b else nan
+        return getattr(_numpy(), numpy_name)(a, b)
+
+    def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
+        return 1.0, -quotient(_data(a) / _data(b))
+
+    return Op(name, forward, derivatives)
+
+
+def _remainder(a: float, b: float) -> float:
+    if math.isinf(b):  # numpy's and PyTorch's: a, or b when the signs differ (Python: the same)
+        return a if a == 0 or (a < 0) == (b < 0) else b
+    return a % b
+
+
+def _floor(q: Any) -> Any:
+    return (
+        float(math.floor(q))
+        if type(q) is float and math.isfinite(q)
+        else _numpy().floor(q)
+        if _is_array(q)
+        else q
+    )
+
+
+def _trunc(q: Any) -> Any:
+    return (
+        float(math.trunc(q))
+        if type(q) is float and math.isfinite(q)
+        else _numpy().trunc(q)
+        if _is_array(q)
+        else q
+    )
+
+
+def _heaviside_forward(c: Any, x: Any, at_zero: Any) -> Any:
+    if type(x) is float:
+        return at_zero if x == 0 else 1.0 if x > 0 else 0.0 if x < 0 else nan
+    return _numpy().heaviside(x, at_zero)
+
+
+def _clamp(bounds: tuple, x: Any) -> Any:
+    """x within [low, high] (either may be None); high wins when low > high, as PyTorch."""
+    low, high = bounds
+    if type(x) is float:
+        if x != x:
+            return x
+        if low is not None and x < low:
+            x = low
+        return high if high is not None and x > high else x
+    np = _numpy()
+    if low is not None:
+        x = np.where(x < low, low, x)
+    return x if high is None else np.where(x > high, high, x)
+
+
+def _d_clamp(bounds, out, x):  # 1 inside the bounds, ends included; 0 at nan, as PyTorch
+    low, high = bounds
+    x = _data(x)  # (a Value's == is identity: compare numbers)
+    inside = x == x
+    if low is not None:
+        inside = inside & (x >= low)
+    if high is not None:
+        inside = inside & (x <= high)
+    return (_where(inside, 1.0, 0.0),)
+
+
+def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
+    """maximum and minimum: nan wins; a tie splits the gradient half and half."""
+
+    def forward(c: Any, a: Any, b: Any) -> Any:
+        if type(a) is float and type(b) is float:
+            return nan if a != a or b != b else pick(a, b)
+        return getattr(_numpy(), numpy_name)(a, b)
+
+    def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
+        a, b = _data(a), _data(b)  # (a Value's == is identity: compare numbers)
+        nan_ = (a != a) | (b != b)  # PyTorch passes the whole gradient to both
+        wins = (a > b) if larger else (a < b)
+        da = _where(nan_, 1.0, _where(wins, 1.0, _where(a == b, 0.5, 0.0)))
+        return da, _where(nan_, 1.0, 1.0 - da)
+
+    return Op(name, forward, derivatives)
+
+
+def _nan_ignoring(name: str, pick: Callable, numpy_name: str) -> Op:
+    """fmax and fmin: a nan loses to a number; a tie's gradient goes to a, as PyTorch."""
+
+    def forward(c: Any, a: Any, b: Any) -> Any:
+        if type(a) is float and type(b) is float:
+            return b if a != a else a if b != b else pick(a, b)
+        return getattr(_numpy(), numpy_name)(a, b)
+
+    def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
+        a, b, out = _data(a), _data(b), _data(out)
+        takes_a = (a == out) | (b != b)  # b's gradient is whatever a does not take
+        return _where(takes_a, 1.0, 0.0), _where(takes_a, 0.0, 1.0)
+
+    return Op(name, forward, derivatives)
+
+
+def _where_forward(c: Any, condition: Any, a: Any, b: Any) -> Any:
+    if type(condition) is float:
+        return a if condition != 0 else b
+    return _numpy().where(condition != 0, a, b)
+
+
+def _d_where(c, out, condition, a, b):
+    chosen = (
+        _where(_data(condition) != 0, 1.0, 0.0)
+        if not _is_array(condition)
+        else (condition != 0) * 1.0
+    )
+    return 0.0, chosen, 1.0 - chosen
+
+
+FLOOR = _rounding("floor", math.floor)
+CEIL = _rounding("ceil", math.ceil)
+TRUNC = _rounding("trunc", math.trunc)
+ROUND = _rounding("round", round)  # half to even, as PyTorch and numpy
+SIGN = Op("sign", _sign_forward, lambda c, out, x: (0.0,))
+FRAC = Op("frac", lambda c, x: x - TRUNC.forward(None, x), lambda c, out, x: (1.0,))
+COPYSIGN = Op("copysign", lambda c, a, b: _math2(a, b, math.copysign, "copysign"), _d_copysign)
+FMOD = _modulo("fmod", math.fmod, "fmod", _trunc)
+REMAINDER = _modulo("remainder", _remainder, "remainder", _floor)
+HEAVISIDE = Op(  # a step: flat in x; `values`, its value at 0, has a slope of 1 there
+    "heaviside",
+    _heaviside_forward,
+    lambda c, out, x, at_zero: (0.0, _where(_data(x) == 0, 1.0, 0.0)),
+)
+WHERE = Op("where", _where_forward, _d_where)
+CLAMP = Op("clamp", _clamp, _d_clamp)
+MAXIMUM = _extremum("maximum", max, "maximum", larger=True)
+MINIMUM = _extremum("minimum", min, "minimum", larger=False)
+FMAX = _nan_ignoring("fmax", max, "fmax")
+FMIN = _nan_ignoring("fmin", min, "fmin")
+
+
+# ---- activations ------------------------------------------------------------------------
+
+
+def _piece(x: Any, condition: Callable, then: Callable, otherwise: Callable) -> Any:
+    """then(x) where condition(x) holds, else otherwise(x): one branch evaluated on a number
+    or a Value (so a graph holds no dead branch), both and np.where on an array."""
+    if _is_array(x):
+        return _numpy().where(condition(x), then(x), otherwise(x))
+    return then(x) if condition(_data(x)) else otherwise(x)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _d_gelu_tanh(c, out, x):  # out = x/2 (1 + tanh(k (x + 0.044715 x^3)))
+    t = _tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    slope = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+    return (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * slope,)
+
+
+def _mish(c: Any, x: Any) -> Any:
+    return x * _tanh(SOFTPLUS.forward(_SOFTPLUS, x))
+
+
+def _d_mish(c, out, x):
+    t = _tanh(_apply(SOFTPLUS, x, _SOFTPLUS))
+    return (t + x * (1.0 - t * t) * _sigmoid(x),)
+
+
+def _softplus(ctx: tuple, x: Any) -> Any:  # log(1 + e^(beta x)) / beta; x past the threshold
+    beta, threshold = ctx
+    if type(x) is float:
+        z = beta * x
+        return x if z > threshold else (max(z, 0.0) + math.log1p(math.exp(-abs(z)))) / beta
+    np = _numpy()
+    z = beta * x
+    return np.where(z > threshold, x, (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))) / beta)
+
+
+def _d_softplus(ctx, out, x):
+    beta, threshold = ctx
+    return (_piece(x, lambda v: beta * v > threshold, lambda v: 1.0, lambda v: _sigmoid(beta * v)),)
+
+
+def _elu(alpha: float, scale: float) -> tuple[Callable, Callable]:
+    """scale * (x if x > 0 else alpha (e^x - 1)): elu and selu."""
+
+    def forward(c: Any, x: Any) -> Any:
+        return _piece(
+            x,
+            lambda v: v > 0,
+            lambda v: scale * v,
+            lambda v: scale * alpha * EXPM1.forward(None, v),
+        )
+
+    def derivatives(c: Any, out: Any, x: Any) -> tuple:
+        return (_piece(x, lambda v: v > 0, lambda v: scale, lambda v: scale * alpha * _exp(v)),)
+
+    return forward, derivatives
+
+
+def _elu_op(name: str, alpha: float | None, scale: float) -> Op:
+    if alpha is not None:  # selu: constants fixed
+        return Op(name, *_elu(alpha, scale))
+    return Op(  # elu(alpha): the constant is the ctx
+        name,
+        lambda a, x: _elu(a, 1.0)[0](None, x),
+        lambda a, out, x: _elu(a, 1.0)[1](None, out, x),
+    )
+
+
+def _celu(alpha: float, x: Any) -> Any:
+    return _piece(x, lambda v: v > 0, lambda v: v, lambda v: alpha * EXPM1.forward(None, v / alpha))
+
+
+def _d_celu(alpha, out, x):
+    return (_piece(x, lambda v: v > 0, lambda v: 1.0, lambda v: _exp(v / alpha)),)
+
+
+def _interval(low: float, high: float) -> Callable:
+    """A derivative of 1 strictly inside (low, high) and 0 elsewhere (hardtanh's, relu6's)."""
+    return lambda c, out, x: (_where((x > low) & (x < high), 1.0, 0.0),)
+
+
+def _hardtanh(bounds: tuple, x: Any) -> Any:
+    return _clamp(bounds, x)
+
+
+def _shrink(soft: bool) -> Callable:
+    def forward(lambd: float, x: Any) -> Any:
+        def inside(v: Any) -> Any:
+            return (v >= -lambd) & (v <= lambd)
+
+        if soft:
+            return _piece(
+                x, inside, lambda v: 0.0 * v, lambda v: _where(v > 0, v - lambd, v + lambd)
+            )
+        return _piece(x, inside, lambda v: 0.0 * v, lambda v: v)
+
+    return forward
+
+
+def _d_shrink(lambd, out, x):  # 1 outside [-lambd, lambd] (and at nan, as PyTorch)
+    return (_where((x >= -lambd) & (x <= lambd), 0.0, 1.0),)
+
+
+_SOFTPLUS = (1.0, 20.0)  # PyTorch's defaults: beta 1, threshold 20
+
+GELU = Op(
+    "gelu",
+    lambda c, x: x * NDTR.forward(None, x),
+    lambda c, out, x: (_apply(NDTR, x) + x * _INV_SQRT_2PI * _exp(-0.5 * x * x),),
+)
+GELU_TANH = Op(
+    "gelu_tanh",
+    lambda c, x: 0.5 * x * (1.0 + _tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+    _d_gelu_tanh,
+)
+SILU = Op(
+    "silu",
+    lambda c, x: x * _sigmoid(x),
+    lambda c, out, x: (_sigmoid(x) * (1.0 + x * (1.0 - _sigmoid(x))),),
+)
+SOFTPLUS = Op("softplus", _softplus, _d_softplus)
+MISH = Op("mish", _mish, _d_mish)
+ELU = _elu_op("elu", None, 1.0)
+SELU = _elu_op("selu", _SELU_ALPHA, _SELU_SCALE)
+CELU = Op("celu", _celu, _d_celu)
+HARDTANH = Op("hardtanh", _hardtanh, lambda b, out, x: _interval(*b)(None, out, x))
+RELU6 = Op("relu6", lambda c, x: _clamp((0.0, 6.0), x), _interval(0.0, 6.0))
+HARDSIGMOID = Op(
+    "hardsigmoid",
+    lambda c, x: _clamp((0.0, 1.0), x / 6.0 + 0.5),
+    lambda c, out, x: (_where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),),
+)
+HARDSWISH = Op(
+    "hardswish",
+    lambda c, x: x * _clamp((0.0, 6.0), x + 3.0) / 6.0,
+    lambda c, out, x: (_where(x <= -3.0, 0.0, _where(x < 3.0, (2.0 * x + 3.0) / 6.0, 1.0)),),
+)
+SOFTSIGN = Op(
+    "softsign",
+    lambda c, x: x / (1.0 + abs(x)),
+    lambda c, out, x: (_where(abs(x) == inf, nan, 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))),),
+)
+LOG_SIGMOID = Op(  # -softplus(-x); its slope is sigmoid(-x)
+    "log_sigmoid",
+    lambda c, x: -_softplus(_SOFTPLUS[:1] + (inf,), -x),
+    lambda c, out, x: (_sigmoid(-x),),
+)
+TANHSHRINK = Op("tanhshrink", lambda c, x: x - _tanh(x), lambda c, out, x: (_tanh(x) * _tanh(x),))
+SOFTSHRINK = Op("softshrink", _shrink(soft=True), _d_shrink)
+HARDSHRINK = Op("hardshrink", _shrink(soft=False), _d_shrink)
+THRESHOLD = Op(  # ctx (threshold, value): x above the threshold, else value (nan stays nan)
+    "threshold",
+    lambda c, x: _piece(x, lambda v: v <= c[0], lambda v: 0.0 * v + c[1], lambda v: v),
+    lambda c, out, x: (_where(x <= c[0], 0.0, 1.0),),
+)
+
+
+# ---- n-ary ---------------------------------------------------------------------------------
+
+
+def _d_prod(c, out, *xs):  # the product of the others: prefix times suffix, no division by 0
+    before, after = [1.0], [1.0]
+    for x in xs[:-1]:
+        before.append(before[-1] * x)
+    for x in reversed(xs[1:]):
+        after.append(after[-1] * x)
+    return tuple(b * a for b, a in zip(before, reversed(after)))
+
+
+PROD = Op("prod", lambda c, *xs: functools.reduce(operator.mul, xs, 1.0), _d_prod)
+MEAN = Op(
+    "mean",
+    lambda c, *xs: builtins.sum(xs, 0.0) / len(xs),
+    lambda c, out, *xs: (1.0 / len(xs),) * len(xs),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 
@@ -27,3 +28,10 @@ def short(x: Any) -> str:
     except ValueError:  # an int too long to print
         return f"<{type(x).__name__} too large to print>"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def function(f: Any, where: str) -> Callable:
+    """`f` itself, or a TypeError naming `where` when it cannot be called."""
+    if not callable(f):
+        raise TypeError(f"{where}: f must be callable, got {type(f).__name__} {short(f)}")
+    return f

@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.arguments import real, short
+from autograd.arguments import function, real, short
 from autograd.engine import Value, topological_order
-from autograd.functional import _function, _grad, _hessian
+from autograd.functional import gradient_of, hessian_of
 from autograd.mode import no_grad
 from autograd.ops import Primitive
 
@@ -117,7 +117,7 @@ def _arguments(
     f: Any, inputs: Any, eps: Any, atol: Any, rtol: Any, where: str
 ) -> tuple[list[float], float, float, float]:
     """gradcheck's arguments checked up front: (points, eps, atol, rtol)."""
-    _function(f, where)
+    function(f, where)
     xs = _points(inputs, where)
     eps = real(eps, f"{where}: eps")
     if not (eps > 0 and math.isfinite(eps)):
@@ -152,7 +152,7 @@ def gradcheck(
     """
     xs, eps, atol, rtol = _arguments(f, inputs, eps, atol, rtol, "gradcheck")
     everything = tuple(range(len(xs)))
-    analytic = _grad(f, everything, "gradcheck")(*xs)
+    analytic = gradient_of(f, everything, "gradcheck")(*xs)
     numeric = _central(lambda ys: _evaluate(f, ys), xs, eps)
     rows = [
         (f"d/dx{i}", _number(a, "gradcheck"), n) for i, (a, n) in enumerate(zip(analytic, numeric))
@@ -169,8 +169,8 @@ def gradgradcheck(
     """True when second derivatives (the Hessian) match central differences of the gradient."""
     xs, eps, atol, rtol = _arguments(f, inputs, eps, atol, rtol, "gradgradcheck")
     everything = tuple(range(len(xs)))
-    analytic = _hessian(f, None, "gradgradcheck")(*xs)
-    first = _grad(f, everything, "gradgradcheck")
+    analytic = hessian_of(f, None, "gradgradcheck")(*xs)
+    first = gradient_of(f, everything, "gradgradcheck")
     numeric = _central(lambda ys: [_number(g, "gradgradcheck") for g in first(*ys)], xs, eps)
     rows = [
         (f"d2/dx{i}dx{j}", _number(analytic[i][j], "gradgradcheck"), numeric[j][i])

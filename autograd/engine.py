@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from autograd import numeric as num
 from autograd.arguments import real, short
 from autograd.mode import ANOMALY, GRAD, MODE, check_backward, check_forward
 
@@ -718,75 +719,65 @@ def _builtin_op(name: str) -> Op:
     return _BUILTINS[name]
 
 
-def _refuse(bad: Any, error: type, message: str, *values: Any) -> None:
-    """Raise `error` where `bad` holds; the message shows the values there (the first lane)."""
-    if type(bad) is bool:
-        if not bad:
-            return
-        if all(type(v) is float for v in values):
-            raise error(message.format(*map(repr, values)))
-    np = _numpy()
-    if np.any(bad):
-        at = np.broadcast_to(np.asarray(bad), np.broadcast_shapes(*map(np.shape, (bad, *values))))
-        first = [float(np.broadcast_to(v, at.shape)[at][0]) for v in values]
-        raise error(message.format(*map(repr, first)) + " (in the batch)")
-
-
 def _pow_forward(n: float, x: Any) -> Any:  # x ** n, n a constant
-    _refuse((x == 0) & (n < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, n)
+    num.refuse(
+        (x == 0) & (n < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, n
+    )
     if math.isfinite(n) and not n.is_integer():
-        _refuse(
+        num.refuse(
             (x < 0) & (x > -math.inf),
             ValueError,
             "pow: negative base {} with non-integer exponent {}",
             x,
             n,
         )
-    return _pow_const(x, n)
+    return num.power_const(x, n)
 
 
 def _d_pow_const(n, out, x):
-    return (n * _pow_const(x, n - 1.0) if n else 0.0,)
+    return (n * num.power_const(x, n - 1.0) if n else 0.0,)
 
 
 def _power_forward(ctx: Any, x: Any, y: Any) -> Any:  # x ** y, y a Value
-    _refuse(  # a negative base takes integer exponents only (inf and nan are not integers)
+    num.refuse(  # a negative base takes integer exponents only (inf and nan are not integers)
         (x < 0) & (x > -math.inf) & (y % 1.0 != 0),
         ValueError,
         "pow: a negative base {} needs an integer exponent, got {}",
         x,
         y,
     )
-    _refuse((x == 0) & (y < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, y)
-    return _pow(x, y)
+    num.refuse(
+        (x == 0) & (y < 0), ZeroDivisionError, "pow: {} raised to the negative power {}", x, y
+    )
+    return num.power(x, y)
 
 
 def _d_pow(ctx, out, x, y):  # out = x ** y; x < 0 only with an integer y
     # As PyTorch: x ** 0 is flat in x (even at 0 or nan), and 0 ** y (y >= 0) flat in y; at
     # 0 ** y with 0 < y < 1 the slope in x is infinite, and raises. A negative base has
     # no real log: the slope in y is nan there, as PyTorch's.
-    dx = y * _pow(x, y - 1.0) if _data(y) != 0 else 0.0
-    if _data(x) < 0:
+    dx = y * num.power(x, y - 1.0) if num.data(y) != 0 else 0.0
+    if num.data(x) < 0:
         return dx, math.nan
-    return dx, (0.0 if _data(x) == 0 and _data(y) >= 0 else out * _log(x))
+    return dx, (0.0 if num.data(x) == 0 and num.data(y) >= 0 else out * num.log(x))
 
 
 def _np_d_pow(ctx, out, x, y):  # the same, lane by lane (no branch may divide by zero)
-    np = _numpy()
+    np = num.numpy()
     at_zero = x == 0
-    dx = np.where(y == 0, 0.0, y * _pow(x, np.where(y == 0, 1.0, y - 1.0)))
+    dx = np.where(y == 0, 0.0, y * num.power(x, np.where(y == 0, 1.0, y - 1.0)))
     log = np.where(at_zero, -np.inf, np.log(np.where(at_zero, 1.0, x)))
     return dx, np.where(at_zero & (y >= 0), 0.0, out * log)
 
 
 def _divide(ctx: Any, a: Any, b: Any) -> Any:
-    _refuse(b == 0, ZeroDivisionError, "division: {} / {} divides by zero", a, b)
+    num.refuse(b == 0, ZeroDivisionError, "division: {} / {} divides by zero", a, b)
     return a / b
 
 
 def _sqrt_forward(ctx: Any, x: Any) -> Any:
-    _refuse((x < 0) & (x > -math.inf), ValueError, "sqrt: input must be non-negative, got {}", x)
-    return _sqrt(x)
+    num.refuse((x < 0) & (x > -math.inf), ValueError, "sqrt: input must be non-negative, got {}", x)
+    return num.sqrt(x)
 
 
 def _dot_forward(n: int, *args: Any) -> Any:  # args = weights, inputs[, bias]
@@ -807,7 +798,7 @@ def _logsumexp_forward(ctx: Any, *xs: Any) -> Any:
 
 
 def _np_logsumexp(ctx: Any, *xs: Any) -> Any:
-    np = _numpy()
+    np = num.numpy()
     top = functools.reduce(np.maximum, xs)  # pairwise: lanes and lane-independent values mix
     finite = np.isfinite(top)  # inf, all -inf or a nan: the answer is top itself
     shift = np.where(finite, top, 0.0)
@@ -817,15 +808,10 @@ def _np_logsumexp(ctx: Any, *xs: Any) -> Any:
 def _relu(ctx: Any, x: Any) -> Any:  # nan stays nan, and its slope there is 1, as in PyTorch
     if type(x) is float:  # the hot path of every ReLU network: no helper call
         return 0.0 if x <= 0 else x
-    return _where(x <= 0, 0.0, x)
+    return num.where(x <= 0, 0.0, x)
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
-
-
-def _math(x: Any, on_float: Callable[[float], float], name: str) -> Any:
-    """A forward of one input: `on_float` on a float, numpy's function `name` on an array."""
-    return on_float(x) if type(x) is float else getattr(_numpy(), name)(x)
 
 
 def _expm1(x: float) -> float:
@@ -836,29 +822,31 @@ def _expm1(x: float) -> float:
 
 
 def _log1p_forward(ctx: Any, x: Any) -> Any:
-    _refuse((x <= -1) & (x > -math.inf), ValueError, "log1p: input must be above -1, got {}", x)
-    return _math(x, lambda v: math.log1p(v) if v > -1 else math.nan, "log1p")
+    num.refuse((x <= -1) & (x > -math.inf), ValueError, "log1p: input must be above -1, got {}", x)
+    return num.elementwise(x, lambda v: math.log1p(v) if v > -1 else math.nan, "log1p")
 
 
 def _logarithm(name: str, on_float: Callable[[float], float]) -> Callable[..., Any]:
     def forward(ctx: Any, x: Any) -> Any:
-        _refuse(
+        num.refuse(
             (x <= 0) & (x > -math.inf), ValueError, name + ": input must be positive, got {}", x
         )
-        return _math(x, lambda v: on_float(v) if v > 0 else math.nan, name)
+        return num.elementwise(x, lambda v: on_float(v) if v > 0 else math.nan, name)
 
     return forward
 
 
 def _reciprocal_forward(ctx: Any, x: Any) -> Any:
-    _refuse(x == 0, ZeroDivisionError, "reciprocal: 1 / {} divides by zero", x)
+    num.refuse(x == 0, ZeroDivisionError, "reciprocal: 1 / {} divides by zero", x)
     return 1.0 / x
 
 
 def _rsqrt_forward(ctx: Any, x: Any) -> Any:
-    _refuse((x < 0) & (x > -math.inf), ValueError, "rsqrt: input must be non-negative, got {}", x)
-    _refuse(x == 0, ZeroDivisionError, "rsqrt: 1 / sqrt({}) divides by zero", x)
-    return 1.0 / _sqrt(x)
+    num.refuse(
+        (x < 0) & (x > -math.inf), ValueError, "rsqrt: input must be non-negative, got {}", x
+    )
+    num.refuse(x == 0, ZeroDivisionError, "rsqrt: 1 / sqrt({}) divides by zero", x)
+    return 1.0 / num.sqrt(x)
 
 
 # The table: every op, its forward and its local derivatives, side by side.
@@ -869,147 +857,57 @@ DIV = Op("/", _divide, lambda c, out, a, b: (1.0 / b, -out / b))
 POW_CONST = Op("**", _pow_forward, _d_pow_const)
 POW = Op("**", _power_forward, _d_pow, numpy_derivatives=_np_d_pow)
 NEG = Op("neg", lambda c, x: -x, lambda c, out, x: (-1.0,))
-ABS = Op("abs", lambda c, x: abs(x), lambda c, out, x: (_sign(x),))
-EXP = Op("exp", lambda c, x: _exp(x), lambda c, out, x: (out,))
+ABS = Op("abs", lambda c, x: abs(x), lambda c, out, x: (num.sign(x),))
+EXP = Op("exp", lambda c, x: num.exp(x), lambda c, out, x: (out,))
 LOG = Op("log", _logarithm("log", math.log), lambda c, out, x: (1.0 / x,))
 SQRT = Op("sqrt", _sqrt_forward, lambda c, out, x: (0.5 / out,))
-TANH = Op("tanh", lambda c, x: _tanh(x), lambda c, out, x: (1.0 - out * out,))
-SIGMOID = Op("sigmoid", lambda c, x: _sigmoid(x), lambda c, out, x: (out * (1.0 - out),))
-RELU = Op("relu", _relu, lambda c, out, x: (_where(x <= 0, 0.0, 1.0),))
+TANH = Op("tanh", lambda c, x: num.tanh(x), lambda c, out, x: (1.0 - out * out,))
+SIGMOID = Op("sigmoid", lambda c, x: num.sigmoid(x), lambda c, out, x: (out * (1.0 - out),))
+RELU = Op("relu", _relu, lambda c, out, x: (num.where(x <= 0, 0.0, 1.0),))
 LEAKY_RELU = Op(
     "leaky_relu",
-    lambda slope, x: _where(x > 0, x, slope * x),
-    lambda slope, out, x: (_where(x > 0, 1.0, slope),),
+    lambda slope, x: num.where(x > 0, x, slope * x),
+    lambda slope, out, x: (num.where(x > 0, 1.0, slope),),
 )
-SIN = Op("sin", lambda c, x: _sin(x), lambda c, out, x: (_cos(x),))
-COS = Op("cos", lambda c, x: _cos(x), lambda c, out, x: (-_sin(x),))
-EXPM1 = Op("expm1", lambda c, x: _math(x, _expm1, "expm1"), lambda c, out, x: (out + 1.0,))
+SIN = Op("sin", lambda c, x: num.sin(x), lambda c, out, x: (num.cos(x),))
+COS = Op("cos", lambda c, x: num.cos(x), lambda c, out, x: (-num.sin(x),))
+EXPM1 = Op(
+    "expm1", lambda c, x: num.elementwise(x, _expm1, "expm1"), lambda c, out, x: (out + 1.0,)
+)
 LOG1P = Op("log1p", _log1p_forward, lambda c, out, x: (1.0 / (1.0 + x),))
-EXP2 = Op("exp2", lambda c, x: _pow(2.0, x), lambda c, out, x: (out * _LN2,))
+EXP2 = Op("exp2", lambda c, x: num.power(2.0, x), lambda c, out, x: (out * _LN2,))
 LOG2 = Op("log2", _logarithm("log2", math.log2), lambda c, out, x: (1.0 / (x * _LN2),))
 LOG10 = Op("log10", _logarithm("log10", math.log10), lambda c, out, x: (1.0 / (x * _LN10),))
 SQUARE = Op("square", lambda c, x: x * x, lambda c, out, x: (2.0 * x,))
 RECIPROCAL = Op("reciprocal", _reciprocal_forward, lambda c, out, x: (-out * out,))
 RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
 CBRT = Op(  # real for negative x, unlike x ** (1/3)
-    "cbrt", lambda c, x: _math(x, math.cbrt, "cbrt"), lambda c, out, x: (1.0 / (3.0 * out * out),)
+    "cbrt",
+    lambda c, x: num.elementwise(x, math.cbrt, "cbrt"),
+    lambda c, out, x: (1.0 / (3.0 * out * out),),
 )
 SUM = Op("sum", lambda c, *xs: builtins.sum(xs, 0.0), lambda c, out, *xs: (1.0,) * len(xs))
 DOT = Op("dot", _dot_forward, _d_dot)
 LOGSUMEXP = Op(  # d/dx_i = softmax(x)_i = exp(x_i - out)
     "logsumexp",
     _logsumexp_forward,
-    lambda c, out, *xs: tuple(_exp(x - out) for x in xs),
+    lambda c, out, *xs: tuple(num.exp(x - out) for x in xs),
     numpy_forward=_np_logsumexp,
 )
 
-_BUILTINS = {name: op for name, op in list(globals().items()) if type(op) is Op}
-_BUILTIN_NAMES = {id(op): name for name, op in _BUILTINS.items()}
+_BUILTINS: dict[str, Op] = {}  # a built-in op pickles as its name here
+_BUILTIN_NAMES: dict[int, str] = {}
 
 
-# Functions of a float, a Value or a numpy array (what compiled code hands an op), so
-# that one formula serves all three. On floats they follow IEEE where `math` raises:
-# overflow is inf, and nan or inf in gives what PyTorch gives.
+def register_builtins(namespace: dict[str, Any]) -> None:
+    """Make the ops of a table module (engine, mathlib) pickle by name, as built-ins."""
+    for name, op in list(namespace.items()):
+        if type(op) is Op:
+            _BUILTINS[name] = op
+            _BUILTIN_NAMES[id(op)] = name
 
 
-def _numpy() -> Any:
-    import numpy  # only compiled code gives an op arrays, and it has imported numpy already
-
-    return numpy
-
-
-def _exp(x):
-    if type(x) is float:
-        try:
-            return math.exp(x)
-        except OverflowError:
-            return math.inf
-    return x.exp() if isinstance(x, Value) else _numpy().exp(x)
-
-
-def _log(x):
-    if type(x) is float:
-        return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
-    return x.log() if isinstance(x, Value) else _numpy().log(x)
-
-
-def _sqrt(x):
-    if type(x) is float:
-        return math.sqrt(x) if x >= 0 else math.nan
-    return x.sqrt() if isinstance(x, Value) else _numpy().sqrt(x)
-
-
-def _tanh(x):
-    if type(x) is float:
-        return math.tanh(x)
-    return x.tanh() if isinstance(x, Value) else _numpy().tanh(x)
-
-
-def _sigmoid(x):
-    if type(x) is float:
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x)  # the same value, written so that exp cannot overflow
-        return e / (1.0 + e)
-    if isinstance(x, Value):
-        return x.sigmoid()
-    np = _numpy()
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _sin(x):
-    if type(x) is float:
-        return math.sin(x) if math.isfinite(x) else math.nan
-    return x.sin() if isinstance(x, Value) else _numpy().sin(x)
-
-
-def _cos(x):
-    if type(x) is float:
-        return math.cos(x) if math.isfinite(x) else math.nan
-    return x.cos() if isinstance(x, Value) else _numpy().cos(x)
-
-
-def _where(condition, a, b):
-    """a where condition holds, else b: a branch on numbers and Values, np.where on arrays."""
-    if type(condition) is bool:
-        return a if condition else b
-    return _numpy().where(condition, a, b)
-
-
-def _sign(x):
-    """-1, 0 or 1; 0 at nan, as PyTorch's abs has it."""
-    if type(x) is float or isinstance(x, Value):
-        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-    np = _numpy()
-    return np.where(np.isnan(x), 0.0, np.sign(x))
-
-
-def _pow(x, y):
-    """x ** y; on floats 0 ** negative raises ZeroDivisionError, and overflow is a signed inf."""
-    if isinstance(x, Value) or isinstance(y, Value):
-        return x**y
-    if type(x) is float and type(y) is float:
-        try:
-            return math.pow(x, y)
-        except OverflowError:
-            odd = y.is_integer() and y % 2 == 1
-            return math.copysign(math.inf, x) if odd else math.inf
-        except ValueError:  # the callers let only 0 ** negative through
-            raise ZeroDivisionError(f"0.0 raised to the negative power {y!r}") from None
-    np = _numpy()  # C's pow, which numpy's x ** 0.5 (a square root) is not at -inf
-    at = (x == -np.inf) & (np.abs(y) == 0.5)
-    return np.where(at, np.where(y > 0, np.inf, 0.0), np.power(x, y))
-
-
-def _pow_const(x, n):
-    """x ** n for a constant n; as PyTorch, x ** 0.5 is sqrt(x): nan at -inf (C's pow: inf)."""
-    if isinstance(x, Value):
-        return x**n
-    if type(x) is float:
-        return math.nan if x == -math.inf and (n == 0.5 or n == -0.5) else _pow(x, n)
-    np = _numpy()
-    return np.where((x == -np.inf) & (abs(n) == 0.5), np.nan, np.power(x, n))
+register_builtins(globals())
 
 
 # ---- moments: which leaves a function captured ----------------------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.arguments import real, short
+from autograd.arguments import function, real, short
 from autograd.engine import (
     Value,
     backpropagate,
@@ -92,13 +92,6 @@ class _Trace:
         return Value(x.data if isinstance(x, Value) else x)
 
 
-def _function(f: Any, where: str) -> Callable:
-    """`f` itself, or a TypeError naming `where` when it cannot be called."""
-    if not callable(f):
-        raise TypeError(f"{where}: f must be callable, got {type(f).__name__} {short(f)}")
-    return f
-
-
 def _argnums(argnums: Any, where: str) -> Argnums:
     """`argnums` checked for type when the transform is made (the range waits for the call)."""
     if argnums is None or (isinstance(argnums, int) and not isinstance(argnums, bool)):
@@ -120,7 +113,7 @@ def _argnums(argnums: Any, where: str) -> Argnums:
 
 
 def _value_and_grad(f: Callable, argnums: Argnums, where: str) -> Callable:
-    f = _function(f, where)
+    f = function(f, where)
     single = isinstance(argnums, int) and not isinstance(argnums, bool)
     argnums = _argnums(argnums, where)
 
@@ -135,7 +128,8 @@ def _value_and_grad(f: Callable, argnums: Argnums, where: str) -> Callable:
     return value_and_grad_f
 
 
-def _grad(f: Callable, argnums: Argnums, where: str) -> Callable:
+def gradient_of(f: Callable, argnums: Argnums, where: str) -> Callable:
+    """grad(f, argnums), its errors naming `where` (gradcheck uses it)."""
     value_and_grad_f = _value_and_grad(f, argnums, where)
 
     def grad_f(*args: Any) -> Any:
@@ -151,11 +145,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The gradient of scalar-valued f with respect to argument(s) `argnums`."""
-    return _grad(f, argnums, "grad")
+    return gradient_of(f, argnums, "grad")
 
 
 def _jacobian(f: Callable, argnums: Argnums, where: str) -> Callable:
-    f = _function(f, where)
+    f = function(f, where)
     argnums = _argnums(argnums, where)
 
     def jacobian_f(*args: Any) -> list:
@@ -178,13 +172,14 @@ def jacobian(f: Callable, argnums: Argnums = None) -> Callable:
     return _jacobian(f, argnums, "jacobian")
 
 
-def _hessian(f: Callable, argnums: Argnums, where: str) -> Callable:
-    f = _function(f, where)
+def hessian_of(f: Callable, argnums: Argnums, where: str) -> Callable:
+    """hessian(f, argnums), its errors naming `where` (gradgradcheck uses it)."""
+    f = function(f, where)
     argnums = _argnums(argnums, where)
 
     def hessian_f(*args: Any) -> list[list]:
         positions = _positions(argnums, len(args), where)
-        first = _grad(f, positions, where)
+        first = gradient_of(f, positions, where)
         return _jacobian(lambda *a: list(first(*a)), positions, where)(*args)
 
     return hessian_f
@@ -192,7 +187,7 @@ def _hessian(f: Callable, argnums: Argnums, where: str) -> Callable:
 
 def hessian(f: Callable, argnums: Argnums = None) -> Callable:
     """The n x n matrix (list of lists) of second derivatives of scalar-valued f."""
-    return _hessian(f, argnums, "hessian")
+    return hessian_of(f, argnums, "hessian")
 
 
 def _numbers(xs: Any, name: str) -> Sequence[Any]:
@@ -214,18 +209,18 @@ def hvp(f: Callable) -> Callable:
     Two reverse passes, without forming the Hessian: the gradient of
     sum(grad f(x) * v).
     """
-    f = _function(f, "hvp")
+    f = function(f, "hvp")
 
     def hvp_f(primals: Sequence[Any], tangents: Sequence[Any]) -> list:
         primals, tangents = _numbers(primals, "primals"), _numbers(tangents, "tangents")
         if len(primals) != len(tangents):
             raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
         everything = tuple(range(len(primals)))
-        first = _grad(f, everything, "hvp")
+        first = gradient_of(f, everything, "hvp")
 
         def directional(*xs: Any) -> Any:
             return value_sum([g * v for g, v in zip(first(*xs), tangents)])
 
-        return list(_grad(directional, everything, "hvp")(*primals))
+        return list(gradient_of(directional, everything, "hvp")(*primals))
 
     return hvp_f

@@ -23,26 +23,9 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from autograd import numeric as num
 from autograd import special
-from autograd.engine import (
-    EXPM1,
-    LOG,
-    LOG1P,
-    Op,
-    Value,
-    _cos,
-    _data,
-    _exp,
-    _log,
-    _math,
-    _numpy,
-    _refuse,
-    _sigmoid,
-    _sin,
-    _sqrt,
-    _tanh,
-    _where,
-)
+from autograd.engine import EXPM1, LOG, LOG1P, Op, Value, register_builtins
 
 inf, nan, pi = math.inf, math.nan, math.pi
 
@@ -68,11 +51,7 @@ def _ieee(f: Callable[[float], float], odd: bool = False) -> Callable[[float], f
 
 def _lanes(f: Callable[[float], float]) -> Callable[[Any], Any]:
     """f lane by lane over an array (for the special functions numpy does not have)."""
-    return lambda x: _numpy().vectorize(f, otypes=[float])(x)
-
-
-def _is_array(x: Any) -> bool:
-    return not (type(x) is float or isinstance(x, Value))
+    return lambda x: num.numpy().vectorize(f, otypes=[float])(x)
 
 
 def _unary(
@@ -91,7 +70,7 @@ def _unary(
             check(x)
         if type(x) is float:
             return on_float(x)
-        return array(x) if array else getattr(_numpy(), on_array)(x)
+        return array(x) if array else getattr(num.numpy(), on_array)(x)
 
     return Op(name, forward, derivative, **rules)
 
@@ -102,7 +81,7 @@ def _inside(name: str, low: float, high: float, closed: bool = True) -> Callable
 
     def check(x: Any) -> None:
         outside = (x < low) | (x > high) if closed else (x <= low) | (x >= high)
-        _refuse(
+        num.refuse(
             outside & (x > -inf) & (x < inf),
             ValueError,
             f"{name}: input must be in {shown}, got {{}}",
@@ -119,9 +98,11 @@ def _poles(name: str) -> Callable[[Any], None]:
         if type(x) is float:
             bad = x <= 0 and x.is_integer()
         else:
-            np = _numpy()
+            np = num.numpy()
             bad = (x <= 0) & (np.floor(x) == x)
-        _refuse(bad, ValueError, f"{name}: input must not be 0 or a negative integer, got {{}}", x)
+        num.refuse(
+            bad, ValueError, f"{name}: input must not be 0 or a negative integer, got {{}}", x
+        )
 
     return check
 
@@ -135,17 +116,29 @@ def _d_atan2(c, out, y, x):  # out = atan2(y, x); undefined at (0, 0)
 
 
 def _sinc(x: float) -> float:
-    return 1.0 if x == 0 else _sin(pi * x) / (pi * x)
+    return 1.0 if x == 0 else num.sin(pi * x) / (pi * x)
 
 
-def _d_sinc(c, out, x):  # (cos(pi x) - sinc(x)) / x; at 0, the Taylor series' slope
-    if _is_array(x):
-        np = _numpy()
-        safe = np.where(x == 0, 1.0, x)
-        return (np.where(x == 0, 0.0, (np.cos(pi * safe) - out) / safe),)
-    if _data(x) == 0:  # 0, written so that the second to fourth derivatives are right too
-        return (x * (-(pi**2) / 3.0 + x * x * (pi**4 / 30.0)),)
-    return ((_cos(pi * x) - out) / x,)
+# sinc's slope near 0 by its Taylor series, sum of c_k x^(2k-1): the formula
+# (cos(pi x) - sinc(x)) / x cancels there, and its own derivatives cancel worse.
+_SINC_SERIES = [(-1) ** k * 2 * k * pi ** (2 * k) / math.factorial(2 * k + 1) for k in range(1, 9)]
+
+
+def _d_sinc(c, out, x):  # (cos(pi x) - sinc(x)) / x, and the series below |x| = 0.1
+    def series(v: Any) -> Any:
+        v2, total = v * v, 0.0
+        for coefficient in reversed(_SINC_SERIES):
+            total = total * v2 + coefficient
+        return v * total
+
+    if num.is_array(x):
+        np = num.numpy()
+        near = np.abs(x) < 0.1
+        safe = np.where(near, 1.0, x)
+        return (np.where(near, series(x), (np.cos(pi * safe) - out) / safe),)
+    if abs(num.data(x)) < 0.1:
+        return (series(x),)
+    return ((num.cos(pi * x) - out) / x,)
 
 
 TAN = _unary("tan", _ieee(math.tan), "tan", lambda c, out, x: (1.0 + out * out,))
@@ -153,26 +146,26 @@ ASIN = _unary(
     "asin",
     _ieee(math.asin),
     "arcsin",
-    lambda c, out, x: (1.0 / _sqrt(1.0 - x * x),),
+    lambda c, out, x: (1.0 / num.sqrt(1.0 - x * x),),
     _inside("asin", -1.0, 1.0),
 )
 ACOS = _unary(
     "acos",
     _ieee(math.acos),
     "arccos",
-    lambda c, out, x: (-1.0 / _sqrt(1.0 - x * x),),
+    lambda c, out, x: (-1.0 / num.sqrt(1.0 - x * x),),
     _inside("acos", -1.0, 1.0),
 )
 ATAN = _unary("atan", math.atan, "arctan", lambda c, out, x: (1.0 / (1.0 + x * x),))
 ATAN2 = Op("atan2", lambda c, y, x: _math2(y, x, math.atan2, "arctan2"), _d_atan2)
 SINH = _unary("sinh", _ieee(math.sinh, odd=True), "sinh", lambda c, out, x: (_apply(COSH, x),))
 COSH = _unary("cosh", _ieee(math.cosh), "cosh", lambda c, out, x: (_apply(SINH, x),))
-ASINH = _unary("asinh", math.asinh, "arcsinh", lambda c, out, x: (1.0 / _sqrt(x * x + 1.0),))
+ASINH = _unary("asinh", math.asinh, "arcsinh", lambda c, out, x: (1.0 / num.sqrt(x * x + 1.0),))
 ACOSH = _unary(
     "acosh",
     _ieee(math.acosh),
     "arccosh",
-    lambda c, out, x: (1.0 / _sqrt(x * x - 1.0),),
+    lambda c, out, x: (1.0 / num.sqrt(x * x - 1.0),),
     _inside("acosh", 1.0, inf),
 )
 ATANH = _unary(
@@ -200,7 +193,7 @@ RADIANS = _unary(
 def _math2(a: Any, b: Any, on_floats: Callable[[float, float], float], numpy_name: str) -> Any:
     if type(a) is float and type(b) is float:
         return on_floats(a, b)
-    return getattr(_numpy(), numpy_name)(a, b)
+    return getattr(num.numpy(), numpy_name)(a, b)
 
 
 # ---- exponentials and logs ---------------------------------------------------------
@@ -215,13 +208,13 @@ def _logaddexp(base_log: Callable, base_log1p_exp: Callable, numpy_name: str) ->
                 return a + base_log(2.0) if math.isfinite(a) else a
             top = max(a, b) if a == a and b == b else nan
             return top + base_log1p_exp(-abs(a - b)) if math.isfinite(top) else top
-        return getattr(_numpy(), numpy_name)(a, b)
+        return getattr(num.numpy(), numpy_name)(a, b)
 
     return forward
 
 
 def _d_logaddexp(c, out, a, b):  # softmax of the two
-    return _exp(a - out), _exp(b - out)
+    return num.exp(a - out), num.exp(b - out)
 
 
 def _d_logaddexp2(c, out, a, b):
@@ -229,7 +222,7 @@ def _d_logaddexp2(c, out, a, b):
 
 
 def _exp2(x: Any) -> Any:
-    return 2.0**x if not _is_array(x) else _numpy().exp2(x)
+    return 2.0**x if not num.is_array(x) else num.numpy().exp2(x)
 
 
 def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
@@ -237,7 +230,7 @@ def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
     need = f"{log}(y) needs y > {-shift:g}"
 
     def forward(c: Any, x: Any, y: Any) -> Any:
-        _refuse(
+        num.refuse(
             (x != 0) & (y + shift <= 0) & (y > -inf),
             ValueError,
             f"x{log}y: {{}} * {need}, got y = {{}}",
@@ -246,23 +239,24 @@ def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
         )
         if type(x) is float and type(y) is float:
             return (0.0 if y == y else nan) if x == 0 else x * log.forward(None, y)
-        np = _numpy()
+        np = num.numpy()
         zero = x == 0
         return np.where(
             zero, np.where(y == y, 0.0, nan), x * log.forward(None, np.where(zero, 1.0, y))
         )
 
     def derivatives(c: Any, out: Any, x: Any, y: Any) -> tuple:  # log(y + shift), x / (y + shift)
-        if _is_array(x) or _is_array(y):
-            np = _numpy()
-            zero = x == 0
-            dx = np.where(
-                zero, np.where(y == y, 0.0, nan), log.forward(None, np.where(zero, 1.0, y))
-            )
-        elif _data(x) == 0:
-            dx = 0.0 if _data(y) == _data(y) else nan
-        else:
+        # d/dx is log(y + shift) wherever that is defined; where it is not, x is 0 (the
+        # forward refused the rest) and the slope is 0 (nan at a nan y), as PyTorch's.
+        if num.is_array(x) or num.is_array(y):
+            np = num.numpy()
+            defined = (y + shift > 0) | (x != 0)
+            logs = log.forward(None, np.where(defined, y, 1.0 - shift))
+            dx = np.where(defined, logs, np.where(y == y, 0.0, nan))
+        elif num.data(y) + shift > 0 or num.data(x) != 0:
             dx = _apply(log, y)
+        else:
+            dx = 0.0 if num.data(y) == num.data(y) else nan
         return dx, x / (y + shift)
 
     return forward, derivatives
@@ -270,23 +264,23 @@ def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
 
 def _logit_forward(eps: Any, x: Any) -> Any:
     if eps is None:
-        _refuse((x <= 0) | (x >= 1), ValueError, "logit: input must be in (0, 1), got {}", x)
+        num.refuse((x <= 0) | (x >= 1), ValueError, "logit: input must be in (0, 1), got {}", x)
     else:
         x = CLAMP.forward((eps, 1.0 - eps), x)
-    return _log(x / (1.0 - x))
+    return num.log(x / (1.0 - x))
 
 
 def _d_logit(eps, out, x):  # 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps], as PyTorch
     if eps is None:
         return (1.0 / (x * (1.0 - x)),)
-    if _is_array(x):
-        np = _numpy()
+    if num.is_array(x):
+        np = num.numpy()
         inside = (x >= eps) & (x <= 1.0 - eps)
         safe = np.where(inside, x, 0.5)
         return (np.where(inside, 1.0 / (safe * (1.0 - safe)), np.where(x == x, 0.0, nan)),)
-    if eps <= _data(x) <= 1.0 - eps:
+    if eps <= num.data(x) <= 1.0 - eps:
         return (1.0 / (x * (1.0 - x)),)
-    return (0.0 if _data(x) == _data(x) else nan,)
+    return (0.0 if num.data(x) == num.data(x) else nan,)
 
 
 LOGADDEXP = Op(
@@ -319,22 +313,22 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * pi)
 
 def _polygamma_forward(n: int, x: Any) -> Any:
     _poles(f"polygamma({n}, x)")(x)
-    return _math(
+    return num.elementwise(
         x, functools.partial(special.polygamma, n), _lanes(functools.partial(special.polygamma, n))
     )
 
 
 ERF = _unary(
-    "erf", math.erf, _lanes(math.erf), lambda c, out, x: (_TWO_OVER_SQRT_PI * _exp(-x * x),)
+    "erf", math.erf, _lanes(math.erf), lambda c, out, x: (_TWO_OVER_SQRT_PI * num.exp(-x * x),)
 )
 ERFC = _unary(
-    "erfc", math.erfc, _lanes(math.erfc), lambda c, out, x: (-_TWO_OVER_SQRT_PI * _exp(-x * x),)
+    "erfc", math.erfc, _lanes(math.erfc), lambda c, out, x: (-_TWO_OVER_SQRT_PI * num.exp(-x * x),)
 )
 ERFINV = _unary(  # +-1 are poles, as log's 0
     "erfinv",
     special.erfinv,
     _lanes(special.erfinv),
-    lambda c, out, x: (0.5 * math.sqrt(pi) * _exp(out * out),),
+    lambda c, out, x: (0.5 * math.sqrt(pi) * num.exp(out * out),),
     _inside("erfinv", -1.0, 1.0, closed=False),
 )
 GAMMA = _unary(
@@ -365,24 +359,38 @@ NDTR = _unary(
     "ndtr",
     special.ndtr,
     _lanes(special.ndtr),
-    lambda c, out, x: (_INV_SQRT_2PI * _exp(-0.5 * x * x),),
+    lambda c, out, x: (_INV_SQRT_2PI * num.exp(-0.5 * x * x),),
 )
 LOG_NDTR = _unary(  # the normal density over its CDF, taken in logs (no 0 / 0 in the tail)
     "log_ndtr",
     special.log_ndtr,
     _lanes(special.log_ndtr),
-    lambda c, out, x: (_INV_SQRT_2PI * _exp(-0.5 * x * x - out),),
+    lambda c, out, x: (_INV_SQRT_2PI * num.exp(-0.5 * x * x - out),),
 )
 I0 = _unary("i0", special.i0, _lanes(special.i0), lambda c, out, x: (_apply(I1, x),))
 
 
-def _d_i1(c, out, x):  # I1' = I0 - I1 / x, 1/2 at 0
-    if _is_array(x):
-        np = _numpy()
-        safe = np.where(x == 0, 1.0, x)
-        return (np.where(x == 0, 0.5, _apply(I0, x) - out / safe),)
-    if _data(x) == 0:
-        return (0.5 + x * x * 0.1875,)  # the series' 0.5 + 3x^2/16, so the next orders hold too
+# I1' by its series below |x| = 1, sum of (2k+1)/2 (x/2)^(2k) / (k! (k+1)!): the formula
+# I0 - I1 / x cancels near 0, and its derivatives worse.
+_I1_SLOPE_SERIES = [
+    (2 * k + 1) / 2 / 4**k / (math.factorial(k) * math.factorial(k + 1)) for k in range(12)
+]
+
+
+def _d_i1(c, out, x):  # I1' = I0 - I1 / x
+    def series(v: Any) -> Any:
+        v2, total = v * v, 0.0
+        for coefficient in reversed(_I1_SLOPE_SERIES):
+            total = total * v2 + coefficient
+        return total
+
+    if num.is_array(x):
+        np = num.numpy()
+        near = np.abs(x) < 1.0
+        safe = np.where(near, 1.0, x)
+        return (np.where(near, series(x), _apply(I0, x) - out / safe),)
+    if abs(num.data(x)) < 1.0:
+        return (series(x),)
     return (_apply(I0, x) - out / x,)
 
 
@@ -405,16 +413,18 @@ def _rounding(name: str, f: Callable[[float], Any]) -> Op:
 def _sign_forward(c: Any, x: Any) -> Any:  # 0 at 0 and at nan, as PyTorch
     if type(x) is float:
         return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-    np = _numpy()
+    np = num.numpy()
     return np.where(x != x, 0.0, np.sign(x))
 
 
 def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0, as PyTorch
-    if _is_array(a) or _is_array(b):
-        np = _numpy()
+    if num.is_array(a) or num.is_array(b):
+        np = num.numpy()
         return np.where(a == 0, 0.0, np.sign(out) * np.sign(a)), 0.0
     return (
-        0.0 if _data(a) == 0 else math.copysign(1.0, _data(out)) * math.copysign(1.0, _data(a))
+        0.0
+        if num.data(a) == 0
+        else math.copysign(1.0, num.data(out)) * math.copysign(1.0, num.data(a))
     ), 0.0
 
 
@@ -422,13 +432,13 @@ def _modulo(name: str, on_floats: Callable, numpy_name: str, quotient: Callable)
     """fmod (the sign of a) and remainder (the sign of b, Python's %): a - b * quotient(a / b)."""
 
     def forward(c: Any, a: Any, b: Any) -> Any:
-        _refuse(b == 0, ZeroDivisionError, f"{name}: {{}} modulo {{}} divides by zero", a, b)
+        num.refuse(b == 0, ZeroDivisionError, f"{name}: {{}} modulo {{}} divides by zero", a, b)
         if type(a) is float and type(b) is float:
             return on_floats(a, b) if math.isfinite(a) and b == b else nan
-        return getattr(_numpy(), numpy_name)(a, b)
+        return getattr(num.numpy(), numpy_name)(a, b)
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
-        return 1.0, -quotient(_data(a) / _data(b))
+        return 1.0, -quotient(num.data(a) / num.data(b))
 
     return Op(name, forward, derivatives)
 
@@ -443,8 +453,8 @@ def _floor(q: Any) -> Any:
     return (
         float(math.floor(q))
         if type(q) is float and math.isfinite(q)
-        else _numpy().floor(q)
-        if _is_array(q)
+        else num.numpy().floor(q)
+        if num.is_array(q)
         else q
     )
 
@@ -453,8 +463,8 @@ def _trunc(q: Any) -> Any:
     return (
         float(math.trunc(q))
         if type(q) is float and math.isfinite(q)
-        else _numpy().trunc(q)
-        if _is_array(q)
+        else num.numpy().trunc(q)
+        if num.is_array(q)
         else q
     )
 
@@ -462,7 +472,7 @@ def _trunc(q: Any) -> Any:
 def _heaviside_forward(c: Any, x: Any, at_zero: Any) -> Any:
     if type(x) is float:
         return at_zero if x == 0 else 1.0 if x > 0 else 0.0 if x < 0 else nan
-    return _numpy().heaviside(x, at_zero)
+    return num.numpy().heaviside(x, at_zero)
 
 
 def _clamp(bounds: tuple, x: Any) -> Any:
@@ -474,7 +484,7 @@ def _clamp(bounds: tuple, x: Any) -> Any:
         if low is not None and x < low:
             x = low
         return high if high is not None and x > high else x
-    np = _numpy()
+    np = num.numpy()
     if low is not None:
         x = np.where(x < low, low, x)
     return x if high is None else np.where(x > high, high, x)
@@ -482,13 +492,13 @@ def _clamp(bounds: tuple, x: Any) -> Any:
 
 def _d_clamp(bounds, out, x):  # 1 inside the bounds, ends included; 0 at nan, as PyTorch
     low, high = bounds
-    x = _data(x)  # (a Value's == is identity: compare numbers)
+    x = num.data(x)  # (a Value's == is identity: compare numbers)
     inside = x == x
     if low is not None:
         inside = inside & (x >= low)
     if high is not None:
         inside = inside & (x <= high)
-    return (_where(inside, 1.0, 0.0),)
+    return (num.where(inside, 1.0, 0.0),)
 
 
 def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
@@ -497,14 +507,14 @@ def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
     def forward(c: Any, a: Any, b: Any) -> Any:
         if type(a) is float and type(b) is float:
             return nan if a != a or b != b else pick(a, b)
-        return getattr(_numpy(), numpy_name)(a, b)
+        return getattr(num.numpy(), numpy_name)(a, b)
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
-        a, b = _data(a), _data(b)  # (a Value's == is identity: compare numbers)
+        a, b = num.data(a), num.data(b)  # (a Value's == is identity: compare numbers)
         nan_ = (a != a) | (b != b)  # PyTorch passes the whole gradient to both
         wins = (a > b) if larger else (a < b)
-        da = _where(nan_, 1.0, _where(wins, 1.0, _where(a == b, 0.5, 0.0)))
-        return da, _where(nan_, 1.0, 1.0 - da)
+        da = num.where(nan_, 1.0, num.where(wins, 1.0, num.where(a == b, 0.5, 0.0)))
+        return da, num.where(nan_, 1.0, 1.0 - da)
 
     return Op(name, forward, derivatives)
 
@@ -515,12 +525,12 @@ def _nan_ignoring(name: str, pick: Callable, numpy_name: str) -> Op:
     def forward(c: Any, a: Any, b: Any) -> Any:
         if type(a) is float and type(b) is float:
             return b if a != a else a if b != b else pick(a, b)
-        return getattr(_numpy(), numpy_name)(a, b)
+        return getattr(num.numpy(), numpy_name)(a, b)
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
-        a, b, out = _data(a), _data(b), _data(out)
+        a, b, out = num.data(a), num.data(b), num.data(out)
         takes_a = (a == out) | (b != b)  # b's gradient is whatever a does not take
-        return _where(takes_a, 1.0, 0.0), _where(takes_a, 0.0, 1.0)
+        return num.where(takes_a, 1.0, 0.0), num.where(takes_a, 0.0, 1.0)
 
     return Op(name, forward, derivatives)
 
@@ -528,13 +538,13 @@ def _nan_ignoring(name: str, pick: Callable, numpy_name: str) -> Op:
 def _where_forward(c: Any, condition: Any, a: Any, b: Any) -> Any:
     if type(condition) is float:
         return a if condition != 0 else b
-    return _numpy().where(condition != 0, a, b)
+    return num.numpy().where(condition != 0, a, b)
 
 
 def _d_where(c, out, condition, a, b):
     chosen = (
-        _where(_data(condition) != 0, 1.0, 0.0)
-        if not _is_array(condition)
+        num.where(num.data(condition) != 0, 1.0, 0.0)
+        if not num.is_array(condition)
         else (condition != 0) * 1.0
     )
     return 0.0, chosen, 1.0 - chosen
@@ -552,7 +562,7 @@ REMAINDER = _modulo("remainder", _remainder, "remainder", _floor)
 HEAVISIDE = Op(  # a step: flat in x; `values`, its value at 0, has a slope of 1 there
     "heaviside",
     _heaviside_forward,
-    lambda c, out, x, at_zero: (0.0, _where(_data(x) == 0, 1.0, 0.0)),
+    lambda c, out, x, at_zero: (0.0, num.where(num.data(x) == 0, 1.0, 0.0)),
 )
 WHERE = Op("where", _where_forward, _d_where)
 CLAMP = Op("clamp", _clamp, _d_clamp)
@@ -568,9 +578,9 @@ FMIN = _nan_ignoring("fmin", min, "fmin")
 def _piece(x: Any, condition: Callable, then: Callable, otherwise: Callable) -> Any:
     """then(x) where condition(x) holds, else otherwise(x): one branch evaluated on a number
     or a Value (so a graph holds no dead branch), both and np.where on an array."""
-    if _is_array(x):
-        return _numpy().where(condition(x), then(x), otherwise(x))
-    return then(x) if condition(_data(x)) else otherwise(x)
+    if num.is_array(x):
+        return num.numpy().where(condition(x), then(x), otherwise(x))
+    return then(x) if condition(num.data(x)) else otherwise(x)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / pi)
@@ -579,18 +589,18 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _d_gelu_tanh(c, out, x):  # out = x/2 (1 + tanh(k (x + 0.044715 x^3)))
-    t = _tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+    t = num.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
     slope = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
     return (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * slope,)
 
 
 def _mish(c: Any, x: Any) -> Any:
-    return x * _tanh(SOFTPLUS.forward(_SOFTPLUS, x))
+    return x * num.tanh(SOFTPLUS.forward(_SOFTPLUS, x))
 
 
 def _d_mish(c, out, x):
-    t = _tanh(_apply(SOFTPLUS, x, _SOFTPLUS))
-    return (t + x * (1.0 - t * t) * _sigmoid(x),)
+    t = num.tanh(_apply(SOFTPLUS, x, _SOFTPLUS))
+    return (t + x * (1.0 - t * t) * num.sigmoid(x),)
 
 
 def _softplus(ctx: tuple, x: Any) -> Any:  # log(1 + e^(beta x)) / beta; x past the threshold
@@ -598,14 +608,16 @@ def _softplus(ctx: tuple, x: Any) -> Any:  # log(1 + e^(beta x)) / beta; x past 
     if type(x) is float:
         z = beta * x
         return x if z > threshold else (max(z, 0.0) + math.log1p(math.exp(-abs(z)))) / beta
-    np = _numpy()
+    np = num.numpy()
     z = beta * x
     return np.where(z > threshold, x, (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))) / beta)
 
 
 def _d_softplus(ctx, out, x):
     beta, threshold = ctx
-    return (_piece(x, lambda v: beta * v > threshold, lambda v: 1.0, lambda v: _sigmoid(beta * v)),)
+    return (
+        _piece(x, lambda v: beta * v > threshold, lambda v: 1.0, lambda v: num.sigmoid(beta * v)),
+    )
 
 
 def _elu(alpha: float, scale: float) -> tuple[Callable, Callable]:
@@ -620,7 +632,7 @@ def _elu(alpha: float, scale: float) -> tuple[Callable, Callable]:
         )
 
     def derivatives(c: Any, out: Any, x: Any) -> tuple:
-        return (_piece(x, lambda v: v > 0, lambda v: scale, lambda v: scale * alpha * _exp(v)),)
+        return (_piece(x, lambda v: v > 0, lambda v: scale, lambda v: scale * alpha * num.exp(v)),)
 
     return forward, derivatives
 
@@ -640,12 +652,12 @@ def _celu(alpha: float, x: Any) -> Any:
 
 
 def _d_celu(alpha, out, x):
-    return (_piece(x, lambda v: v > 0, lambda v: 1.0, lambda v: _exp(v / alpha)),)
+    return (_piece(x, lambda v: v > 0, lambda v: 1.0, lambda v: num.exp(v / alpha)),)
 
 
 def _interval(low: float, high: float) -> Callable:
     """A derivative of 1 strictly inside (low, high) and 0 elsewhere (hardtanh's, relu6's)."""
-    return lambda c, out, x: (_where((x > low) & (x < high), 1.0, 0.0),)
+    return lambda c, out, x: (num.where((x > low) & (x < high), 1.0, 0.0),)
 
 
 def _hardtanh(bounds: tuple, x: Any) -> Any:
@@ -659,7 +671,7 @@ def _shrink(soft: bool) -> Callable:
 
         if soft:
             return _piece(
-                x, inside, lambda v: 0.0 * v, lambda v: _where(v > 0, v - lambd, v + lambd)
+                x, inside, lambda v: 0.0 * v, lambda v: num.where(v > 0, v - lambd, v + lambd)
             )
         return _piece(x, inside, lambda v: 0.0 * v, lambda v: v)
 
@@ -667,7 +679,7 @@ def _shrink(soft: bool) -> Callable:
 
 
 def _d_shrink(lambd, out, x):  # 1 outside [-lambd, lambd] (and at nan, as PyTorch)
-    return (_where((x >= -lambd) & (x <= lambd), 0.0, 1.0),)
+    return (num.where((x >= -lambd) & (x <= lambd), 0.0, 1.0),)
 
 
 _SOFTPLUS = (1.0, 20.0)  # PyTorch's defaults: beta 1, threshold 20
@@ -675,17 +687,17 @@ _SOFTPLUS = (1.0, 20.0)  # PyTorch's defaults: beta 1, threshold 20
 GELU = Op(
     "gelu",
     lambda c, x: x * NDTR.forward(None, x),
-    lambda c, out, x: (_apply(NDTR, x) + x * _INV_SQRT_2PI * _exp(-0.5 * x * x),),
+    lambda c, out, x: (_apply(NDTR, x) + x * _INV_SQRT_2PI * num.exp(-0.5 * x * x),),
 )
 GELU_TANH = Op(
     "gelu_tanh",
-    lambda c, x: 0.5 * x * (1.0 + _tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
+    lambda c, x: 0.5 * x * (1.0 + num.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
     _d_gelu_tanh,
 )
 SILU = Op(
     "silu",
-    lambda c, x: x * _sigmoid(x),
-    lambda c, out, x: (_sigmoid(x) * (1.0 + x * (1.0 - _sigmoid(x))),),
+    lambda c, x: x * num.sigmoid(x),
+    lambda c, out, x: (num.sigmoid(x) * (1.0 + x * (1.0 - num.sigmoid(x))),),
 )
 SOFTPLUS = Op("softplus", _softplus, _d_softplus)
 MISH = Op("mish", _mish, _d_mish)
@@ -697,30 +709,32 @@ RELU6 = Op("relu6", lambda c, x: _clamp((0.0, 6.0), x), _interval(0.0, 6.0))
 HARDSIGMOID = Op(
     "hardsigmoid",
     lambda c, x: _clamp((0.0, 1.0), x / 6.0 + 0.5),
-    lambda c, out, x: (_where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),),
+    lambda c, out, x: (num.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),),
 )
 HARDSWISH = Op(
     "hardswish",
     lambda c, x: x * _clamp((0.0, 6.0), x + 3.0) / 6.0,
-    lambda c, out, x: (_where(x <= -3.0, 0.0, _where(x < 3.0, (2.0 * x + 3.0) / 6.0, 1.0)),),
+    lambda c, out, x: (num.where(x <= -3.0, 0.0, num.where(x < 3.0, (2.0 * x + 3.0) / 6.0, 1.0)),),
 )
 SOFTSIGN = Op(
     "softsign",
     lambda c, x: x / (1.0 + abs(x)),
-    lambda c, out, x: (_where(abs(x) == inf, nan, 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))),),
+    lambda c, out, x: (num.where(abs(x) == inf, nan, 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))),),
 )
 LOG_SIGMOID = Op(  # -softplus(-x); its slope is sigmoid(-x)
     "log_sigmoid",
     lambda c, x: -_softplus(_SOFTPLUS[:1] + (inf,), -x),
-    lambda c, out, x: (_sigmoid(-x),),
+    lambda c, out, x: (num.sigmoid(-x),),
 )
-TANHSHRINK = Op("tanhshrink", lambda c, x: x - _tanh(x), lambda c, out, x: (_tanh(x) * _tanh(x),))
+TANHSHRINK = Op(
+    "tanhshrink", lambda c, x: x - num.tanh(x), lambda c, out, x: (num.tanh(x) * num.tanh(x),)
+)
 SOFTSHRINK = Op("softshrink", _shrink(soft=True), _d_shrink)
 HARDSHRINK = Op("hardshrink", _shrink(soft=False), _d_shrink)
 THRESHOLD = Op(  # ctx (threshold, value): x above the threshold, else value (nan stays nan)
     "threshold",
     lambda c, x: _piece(x, lambda v: v <= c[0], lambda v: 0.0 * v + c[1], lambda v: v),
-    lambda c, out, x: (_where(x <= c[0], 0.0, 1.0),),
+    lambda c, out, x: (num.where(x <= c[0], 0.0, 1.0),),
 )
 
 
@@ -742,3 +756,5 @@ MEAN = Op(
     lambda c, *xs: builtins.sum(xs, 0.0) / len(xs),
     lambda c, out, *xs: (1.0 / len(xs),) * len(xs),
 )
+
+register_builtins(globals())

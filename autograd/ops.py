@@ -235,22 +235,26 @@ logsumexp = engine.logsumexp
 
 
 def prod(values: Iterable[Real]) -> Real:
-    """The product of `values` as one node (1.0 for none), its gradient exact where one is 0."""
+    """The product of `values` as one node (1.0 for none); its gradient is exact at zeros."""
     return _reduce(mathlib.PROD, values, "prod")
 
 
 def mean(values: Iterable[Real]) -> Real:
-    """The mean of `values` as one node."""
+    """The mean of `values` as one node (an error for none)."""
     return _reduce(mathlib.MEAN, values, "mean")
 
 
 def _reduce(op: Op, values: Iterable[Real], where: str) -> Real:
-    items = engine.as_values(values, where)
+    """op over `values`: a float for numbers, a Value (one node) when any is a Value."""
+    try:
+        items = list(values)
+    except TypeError:
+        items = engine.as_values(values, where)  # raises the TypeError that names `where`
     if not items:
         if op is mathlib.MEAN:
             raise ValueError("mean: needs at least one value")
-        return Value(1.0)
-    return op.node(tuple(items))
+        return 1.0
+    return _call(op, items)
 
 
 class Primitive(Op):

@@ -40,7 +40,23 @@ class Op:
     defined: Callable[..., bool] = lambda *xs: True
 
 
+def _away(*points: float) -> Callable[[float], bool]:
+    return lambda a: all(abs(a - p) > MARGIN for p in points)
+
+
+def _off_grid(step: float, offset: float = 0.0) -> Callable[[float], bool]:
+    """Away from offset + k * step (where floor, round and fmod jump)."""
+    return lambda a: abs((a - offset) / step - round((a - offset) / step)) * step > MARGIN
+
+
+def _inside(low: float, high: float) -> Callable[[float], bool]:
+    return lambda a: low + 0.1 < a < high - 0.1
+
+
+_POSITIVE = _inside(0.0, math.inf)
+
 OPS: dict[str, Op] = {
+    # arithmetic
     "add": Op(2, lambda a, b: a + b),
     "sub": Op(2, lambda a, b: a - b),
     "mul": Op(2, lambda a, b: a * b),
@@ -48,17 +64,95 @@ OPS: dict[str, Op] = {
     "pow": Op(2, lambda a, b: a**b, lambda a, b: 0.1 < a < 10 and abs(b) < 3),
     "square": Op(1, lambda a: a**2),
     "neg": Op(1, lambda a: -a),
-    "abs": Op(1, ops.abs, lambda a: abs(a) > MARGIN),
+    "abs": Op(1, ops.abs, _away(0.0)),
+    "reciprocal": Op(1, ops.reciprocal, lambda a: abs(a) > 0.1),
+    "sqrt": Op(1, ops.sqrt, _POSITIVE),
+    "rsqrt": Op(1, ops.rsqrt, _POSITIVE),
+    "cbrt": Op(1, ops.cbrt, lambda a: abs(a) > 0.1),
+    "hypot": Op(2, ops.hypot, lambda a, b: a * a + b * b > 0.01),
+    # exponentials and logs
     "exp": Op(1, ops.exp, lambda a: a < 5),
-    "log": Op(1, ops.log, lambda a: a > 0.1),
-    "sqrt": Op(1, ops.sqrt, lambda a: a > 0.1),
-    "tanh": Op(1, ops.tanh),
-    "sigmoid": Op(1, ops.sigmoid),
-    "softplus": Op(1, ops.softplus),
-    "relu": Op(1, ops.relu, lambda a: abs(a) > MARGIN),
-    "leaky_relu": Op(1, lambda a: ops.leaky_relu(a, 0.1), lambda a: abs(a) > MARGIN),
+    "expm1": Op(1, ops.expm1, lambda a: a < 5),
+    "exp2": Op(1, ops.exp2, lambda a: a < 5),
+    "log": Op(1, ops.log, _POSITIVE),
+    "log2": Op(1, ops.log2, _POSITIVE),
+    "log10": Op(1, ops.log10, _POSITIVE),
+    "log1p": Op(1, ops.log1p, _inside(-1.0, math.inf)),
+    "logaddexp": Op(2, ops.logaddexp),
+    "logaddexp2": Op(2, ops.logaddexp2),
+    "xlogy": Op(2, ops.xlogy, lambda a, b: b > 0.1),
+    "xlog1py": Op(2, ops.xlog1py, lambda a, b: b > -0.9),
+    "logit": Op(1, ops.logit, _inside(0.0, 1.0)),
+    # trigonometric and hyperbolic
     "sin": Op(1, ops.sin),
     "cos": Op(1, ops.cos),
+    "tan": Op(1, ops.tan, lambda a: abs(math.cos(a)) > 0.1),
+    "asin": Op(1, ops.asin, _inside(-1.0, 1.0)),
+    "acos": Op(1, ops.acos, _inside(-1.0, 1.0)),
+    "atan": Op(1, ops.atan),
+    "atan2": Op(2, ops.atan2, lambda a, b: a * a + b * b > 0.01 and (b > 0.1 or abs(a) > 0.1)),
+    "sinh": Op(1, ops.sinh, lambda a: abs(a) < 5),
+    "cosh": Op(1, ops.cosh, lambda a: abs(a) < 5),
+    "tanh": Op(1, ops.tanh),
+    "asinh": Op(1, ops.asinh),
+    "acosh": Op(1, ops.acosh, _inside(1.0, math.inf)),
+    "atanh": Op(1, ops.atanh, _inside(-1.0, 1.0)),
+    "sinc": Op(1, ops.sinc),
+    "degrees": Op(1, ops.degrees),
+    "radians": Op(1, ops.radians),
+    # special functions
+    "erf": Op(1, ops.erf),
+    "erfc": Op(1, ops.erfc),
+    "erfinv": Op(1, ops.erfinv, _inside(-1.0, 1.0)),
+    "gamma": Op(1, ops.gamma, _inside(0.0, 5.0)),
+    "lgamma": Op(1, ops.lgamma, _POSITIVE),
+    "digamma": Op(1, ops.digamma, _POSITIVE),
+    "polygamma": Op(1, lambda a: ops.polygamma(1, a), _POSITIVE),
+    "ndtr": Op(1, ops.ndtr),
+    "log_ndtr": Op(1, ops.log_ndtr),
+    "i0": Op(1, ops.i0, lambda a: abs(a) < 5),
+    "i1": Op(1, ops.i1, lambda a: abs(a) < 5),
+    # piecewise, away from their jumps and kinks
+    "floor": Op(1, ops.floor, _off_grid(1.0)),
+    "ceil": Op(1, ops.ceil, _off_grid(1.0)),
+    "trunc": Op(1, ops.trunc, _off_grid(1.0)),
+    "round": Op(1, ops.round, _off_grid(1.0, 0.5)),
+    "sign": Op(1, ops.sign, _away(0.0)),
+    "frac": Op(1, ops.frac, _off_grid(1.0)),
+    "copysign": Op(2, ops.copysign, lambda a, b: abs(a) > MARGIN and abs(b) > MARGIN),
+    "fmod": Op(2, ops.fmod, lambda a, b: abs(b) > 0.1 and _off_grid(1.0)(a / b)),
+    "remainder": Op(2, ops.remainder, lambda a, b: abs(b) > 0.1 and _off_grid(1.0)(a / b)),
+    "maximum": Op(2, ops.maximum, lambda a, b: abs(a - b) > MARGIN),
+    "minimum": Op(2, ops.minimum, lambda a, b: abs(a - b) > MARGIN),
+    "fmax": Op(2, ops.fmax, lambda a, b: abs(a - b) > MARGIN),
+    "fmin": Op(2, ops.fmin, lambda a, b: abs(a - b) > MARGIN),
+    "clamp": Op(1, lambda a: ops.clamp(a, -1.0, 1.0), _away(-1.0, 1.0)),
+    "where": Op(3, ops.where, lambda c, a, b: c != 0),
+    # activations
+    "relu": Op(1, ops.relu, _away(0.0)),
+    "leaky_relu": Op(1, lambda a: ops.leaky_relu(a, 0.1), _away(0.0)),
+    "sigmoid": Op(1, ops.sigmoid),
+    "softplus": Op(1, ops.softplus),
+    "gelu": Op(1, ops.gelu),
+    "gelu_tanh": Op(1, lambda a: ops.gelu(a, approximate="tanh")),
+    "silu": Op(1, ops.silu),
+    "mish": Op(1, ops.mish),
+    "elu": Op(1, ops.elu, _away(0.0)),
+    "selu": Op(1, ops.selu, _away(0.0)),
+    "celu": Op(1, ops.celu, _away(0.0)),
+    "relu6": Op(1, ops.relu6, _away(0.0, 6.0)),
+    "hardtanh": Op(1, ops.hardtanh, _away(-1.0, 1.0)),
+    "hardsigmoid": Op(1, ops.hardsigmoid, _away(-3.0, 3.0)),
+    "hardswish": Op(1, ops.hardswish, _away(-3.0, 3.0)),
+    "softsign": Op(1, ops.softsign, _away(0.0)),
+    "log_sigmoid": Op(1, ops.log_sigmoid),
+    "tanhshrink": Op(1, ops.tanhshrink),
+    "softshrink": Op(1, ops.softshrink, _away(-0.5, 0.5)),
+    "hardshrink": Op(1, ops.hardshrink, _away(-0.5, 0.5)),
+    "threshold": Op(1, lambda a: ops.threshold(a, 0.5, -1.0), _away(0.5)),
+    # n-ary
+    "prod": Op(3, lambda a, b, c: ops.prod([a, b, c])),
+    "mean": Op(3, lambda a, b, c: ops.mean([a, b, c])),
 }
 
 

@@ -22,7 +22,7 @@ def make_moons(
     """
     n_samples = integer(n_samples, "make_moons: n_samples", 2)
     noise = nonnegative(noise, "make_moons: noise")
-    rng = random.Random(_check_seed(seed, "make_moons"))
+    rng = random.Random(check_seed(seed, "make_moons"))
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
     X: list[list[float]] = []
@@ -44,13 +44,13 @@ def make_moons(
 Dataset = tuple[list[list[float]], list[int]]
 
 
-def _check_seed(seed: Any, where: str) -> int | None:
+def check_seed(seed: Any, where: str) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise TypeError(f"{where}: seed must be an int or None, got {type(seed).__name__}")
     return None if seed is None else int(seed)
 
 
-def _check_sequence(data: Any, name: str, where: str) -> None:
+def check_sequence(data: Any, name: str, where: str) -> None:
     # A str or a dict has a length and [] too, but indexing it by position is meaningless.
     if (
         isinstance(data, (str, bytes, Mapping))
@@ -61,8 +61,8 @@ def _check_sequence(data: Any, name: str, where: str) -> None:
 
 
 def _check_xy(X: Any, y: Any, where: str) -> int:
-    _check_sequence(X, "X", where)
-    _check_sequence(y, "y", where)
+    check_sequence(X, "X", where)
+    check_sequence(y, "y", where)
     if len(X) != len(y):
         raise ValueError(f"{where}: X and y must have the same length, got {len(X)} and {len(y)}")
     return len(X)
@@ -90,7 +90,7 @@ def make_circles(
     # factor == 1 would put both classes on the same circle (sklearn refuses it too).
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"{where}: factor must be in [0, 1), got {factor!r}")
-    rng = random.Random(_check_seed(seed, where))
+    rng = random.Random(check_seed(seed, where))
     X: list[list[float]] = []
     y: list[int] = []
     for label, (n, radius) in enumerate(
@@ -120,7 +120,7 @@ def make_spirals(
             f"{where}: n_samples must be at least n_classes ({n_classes}), got {n_samples}"
         )
     noise = nonnegative(noise, f"{where}: noise")
-    rng = random.Random(_check_seed(seed, where))
+    rng = random.Random(check_seed(seed, where))
     X: list[list[float]] = []
     y: list[int] = []
     for label, n in enumerate(_split(n_samples, n_classes)):
@@ -141,7 +141,7 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0) -> 
     where = "make_xor"
     n_samples = integer(n_samples, f"{where}: n_samples", 2)
     noise = nonnegative(noise, f"{where}: noise")
-    rng = random.Random(_check_seed(seed, where))
+    rng = random.Random(check_seed(seed, where))
     # Going round the square alternates the labels, so the classes stay balanced.
     corners = ((1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (-1.0, 1.0))
     X: list[list[float]] = []
@@ -169,7 +169,7 @@ def make_blobs(
     n_samples = integer(n_samples, f"{where}: n_samples", 1)
     n_features = integer(n_features, f"{where}: n_features", 1)
     cluster_std = nonnegative(cluster_std, f"{where}: cluster_std")
-    seed = _check_seed(seed, where)
+    seed = check_seed(seed, where)
     fixed: list[list[float]] | None = None
     if isinstance(centers, bool):
         raise TypeError(f"{where}: centers must be an int or a list of points, got bool")
@@ -229,7 +229,7 @@ def train_test_split(
     where = "train_test_split"
     n = _check_xy(X, y, where)
     shuffle = boolean(shuffle, f"{where}: shuffle")
-    seed = _check_seed(seed, where)
+    seed = check_seed(seed, where)
     if n < 2:
         raise ValueError(f"{where}: need at least 2 samples to split, got {n}")
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
@@ -282,7 +282,7 @@ def batches(
     n = _check_xy(X, y, where)
     batch_size = integer(batch_size, f"{where}: batch_size", 1)
     shuffle = boolean(shuffle, f"{where}: shuffle")
-    seed = _check_seed(seed, where)
+    seed = check_seed(seed, where)
     drop_last = boolean(drop_last, f"{where}: drop_last")
     order = list(range(n))
     if shuffle:

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from autograd import Value, no_grad
 from nn.checks import data_of, describe, integer, real
-from nn.data import _check_seed, _check_sequence, batches
+from nn.data import batches, check_seed, check_sequence
 from nn.modules import Module
 from nn.optim import clip_grad_norm_
 
@@ -208,8 +208,8 @@ def _check_fit(
     """fit's objects checked for type before any training starts; returns the callbacks."""
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn Module, got {describe(model)}")
-    _check_sequence(X, "X", "fit")
-    _check_sequence(y, "y", "fit")
+    check_sequence(X, "X", "fit")
+    check_sequence(y, "y", "fit")
     if not callable(loss):
         raise TypeError(f"fit: loss must be callable, got {describe(loss)}")
     if not hasattr(optimizer, "param_groups") or not callable(getattr(optimizer, "step", None)):
@@ -264,7 +264,7 @@ def fit(
         integer(batch_size, "fit: batch_size", 1)
     if clip_norm is not None and not real(clip_norm, "fit: clip_norm") >= 0:
         raise ValueError(f"fit: clip_norm must be >= 0 or None, got {clip_norm!r}")
-    _check_seed(seed, "fit")
+    check_seed(seed, "fit")
     if metrics is None:
         metrics = [] if getattr(loss, "__name__", "") == "mse" else ["accuracy"]
     if isinstance(metrics, (str, bytes)):

@@ -82,7 +82,7 @@ def test_reals_avoid(x):
 
 def test_expressions_rejects_unknown_ops_and_shows_its_program():
     with pytest.raises(ValueError, match="unknown ops"):
-        expressions(ops=["tan"])
+        expressions(ops=["tangent"])
     with pytest.raises(ValueError, match="n_inputs"):
         expressions(n_inputs=0)
     e = Expression((0.5, 2.0), (("mul", (0, 1)), ("log", (2,))))

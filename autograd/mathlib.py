@@ -28,6 +28,7 @@ from autograd import special
 from autograd.engine import EXPM1, LOG, LOG1P, Op, Value, register_builtins
 
 inf, nan, pi = math.inf, math.nan, math.pi
+_LN2 = math.log(2.0)
 
 
 def _apply(op: Op, x: Any, ctx: Any = None) -> Any:
@@ -213,16 +214,12 @@ def _logaddexp(base_log: Callable, base_log1p_exp: Callable, numpy_name: str) ->
     return forward
 
 
-def _d_logaddexp(c, out, a, b):  # softmax of the two
-    return num.exp(a - out), num.exp(b - out)
+def _d_logaddexp(c, out, a, b):  # the softmax of the two: 1/2 each at a tie, exactly
+    return num.sigmoid(a - b), num.sigmoid(b - a)
 
 
-def _d_logaddexp2(c, out, a, b):
-    return _exp2(a - out), _exp2(b - out)
-
-
-def _exp2(x: Any) -> Any:
-    return 2.0**x if not num.is_array(x) else num.numpy().exp2(x)
+def _d_logaddexp2(c, out, a, b):  # 2^a / (2^a + 2^b)
+    return num.sigmoid((a - b) * _LN2), num.sigmoid((b - a) * _LN2)
 
 
 def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
@@ -404,7 +401,7 @@ def _rounding(name: str, f: Callable[[float], Any]) -> Op:
     """floor, ceil, trunc, round: flat wherever they are continuous, so a derivative of 0."""
     return _unary(
         name,
-        lambda x: float(f(x)) if math.isfinite(x) else x,
+        lambda x: math.copysign(float(f(x)), x) if math.isfinite(x) else x,  # -0.0 stays
         name if name != "round" else "rint",
         lambda c, out, x: (0.0,),
     )
@@ -428,8 +425,11 @@ def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0,
     ), 0.0
 
 
-def _modulo(name: str, on_floats: Callable, numpy_name: str, quotient: Callable) -> Op:
-    """fmod (the sign of a) and remainder (the sign of b, Python's %): a - b * quotient(a / b)."""
+def _modulo(name: str, on_floats: Callable, numpy_name: str) -> Op:
+    """fmod (the sign of a) and remainder (the sign of b, Python's %): a - b * q, q an integer.
+
+    d/db is -q, read from the result, (a - out) / b rounded: exact, where quotient(a / b)
+    rounds a / b first (1.0 % 0.1 is 0.0999..., so q is 9, though 1.0 / 0.1 is 10.0)."""
 
     def forward(c: Any, a: Any, b: Any) -> Any:
         num.refuse(b == 0, ZeroDivisionError, f"{name}: {{}} modulo {{}} divides by zero", a, b)
@@ -438,7 +438,11 @@ def _modulo(name: str, on_floats: Callable, numpy_name: str, quotient: Callable)
         return getattr(num.numpy(), numpy_name)(a, b)
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
-        return 1.0, -quotient(num.data(a) / num.data(b))
+        a, b, out = num.data(a), num.data(b), num.data(out)
+        q = (a - out) / b
+        return 1.0, -(
+            num.numpy().round(q) if num.is_array(q) else round(q) if math.isfinite(q) else q
+        )
 
     return Op(name, forward, derivatives)
 
@@ -447,26 +451,6 @@ def _remainder(a: float, b: float) -> float:
     if math.isinf(b):  # numpy's and PyTorch's: a, or b when the signs differ (Python: the same)
         return a if a == 0 or (a < 0) == (b < 0) else b
     return a % b
-
-
-def _floor(q: Any) -> Any:
-    return (
-        float(math.floor(q))
-        if type(q) is float and math.isfinite(q)
-        else num.numpy().floor(q)
-        if num.is_array(q)
-        else q
-    )
-
-
-def _trunc(q: Any) -> Any:
-    return (
-        float(math.trunc(q))
-        if type(q) is float and math.isfinite(q)
-        else num.numpy().trunc(q)
-        if num.is_array(q)
-        else q
-    )
 
 
 def _heaviside_forward(c: Any, x: Any, at_zero: Any) -> Any:
@@ -557,8 +541,8 @@ ROUND = _rounding("round", round)  # half to even, as PyTorch and numpy
 SIGN = Op("sign", _sign_forward, lambda c, out, x: (0.0,))
 FRAC = Op("frac", lambda c, x: x - TRUNC.forward(None, x), lambda c, out, x: (1.0,))
 COPYSIGN = Op("copysign", lambda c, a, b: _math2(a, b, math.copysign, "copysign"), _d_copysign)
-FMOD = _modulo("fmod", math.fmod, "fmod", _trunc)
-REMAINDER = _modulo("remainder", _remainder, "remainder", _floor)
+FMOD = _modulo("fmod", math.fmod, "fmod")
+REMAINDER = _modulo("remainder", _remainder, "remainder")
 HEAVISIDE = Op(  # a step: flat in x; `values`, its value at 0, has a slope of 1 there
     "heaviside",
     _heaviside_forward,
@@ -673,7 +657,7 @@ def _shrink(soft: bool) -> Callable:
             return _piece(
                 x, inside, lambda v: 0.0 * v, lambda v: num.where(v > 0, v - lambd, v + lambd)
             )
-        return _piece(x, inside, lambda v: 0.0 * v, lambda v: v)
+        return _piece(x, inside, lambda v: 0.0, lambda v: v)  # a plain 0, as PyTorch's
 
     return forward
 

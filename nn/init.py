@@ -16,13 +16,47 @@ import random
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from autograd import Value
+from autograd import Value, ops
 from nn.checks import choice, finite, nonnegative
 
 T = TypeVar("T")
 
-# Kept here rather than imported from nn.modules, which may import this module.
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+# Every activation a layer may name: the function of a Value it applies, from the op
+# table (a Value method where there is one: the fast path of the common ones). Kept here
+# rather than in nn.modules, which imports this module.
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "linear": lambda v: v,
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "gelu": ops.gelu,
+    "gelu_tanh": lambda v: ops.gelu(v, approximate="tanh"),
+    "silu": ops.silu,
+    "mish": ops.mish,
+    "elu": ops.elu,
+    "selu": ops.selu,
+    "celu": ops.celu,
+    "relu6": ops.relu6,
+    "hardtanh": ops.hardtanh,
+    "hardsigmoid": ops.hardsigmoid,
+    "hardswish": ops.hardswish,
+    "softsign": ops.softsign,
+    "log_sigmoid": ops.log_sigmoid,
+    "softplus": ops.softplus,
+    "tanhshrink": ops.tanhshrink,
+    "softshrink": ops.softshrink,
+    "hardshrink": ops.hardshrink,
+}
+# The nonlinearity whose gain (calculate_gain) the xavier and kaiming schemes use for an
+# activation PyTorch has no gain for: the one it most resembles.
+GAIN_OF = {
+    **{name: "relu" for name in ("gelu", "gelu_tanh", "silu", "mish", "elu", "celu", "relu6")},
+    **{name: "relu" for name in ("hardswish", "softplus")},
+    **{name: "tanh" for name in ("hardtanh", "softsign")},
+    **{name: "sigmoid" for name in ("hardsigmoid", "log_sigmoid")},
+    **{name: "linear" for name in ("tanhshrink", "softshrink", "hardshrink")},
+}
 NONLINEARITIES = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 MODES = ("fan_in", "fan_out")
 SCHEMES = ("default", "uniform", "xavier", "xavier_normal", "kaiming", "kaiming_normal")
@@ -196,7 +230,9 @@ def initialise(layer: T, scheme: str, activation: str, rng: random.Random | None
     biases, drawn in the same order as Neuron's constructor; uniform: micrograd's
     U(-1, 1) weights. xavier(_normal) uses calculate_gain(activation); kaiming(_normal)
     uses mode fan_in and nonlinearity=activation, with slope 0.01 for leaky_relu, so
-    relu gets sqrt(2), tanh 5/3, sigmoid and linear 1. All but default zero the biases.
+    relu gets sqrt(2), tanh 5/3, sigmoid and linear 1; an activation PyTorch has no gain
+    for takes the gain of the one it resembles (GAIN_OF: gelu, silu, elu... that of relu).
+    All but default zero the biases.
     """
     where = "initialise"
     choice(scheme, f"{where}: scheme", SCHEMES)
@@ -216,11 +252,11 @@ def initialise(layer: T, scheme: str, activation: str, rng: random.Random | None
         uniform_(layer, -1.0, 1.0, rng)
     elif scheme in ("xavier", "xavier_normal"):
         fill = xavier_uniform_ if scheme == "xavier" else xavier_normal_
-        fill(layer, calculate_gain(activation), rng)
+        fill(layer, calculate_gain(GAIN_OF.get(activation, activation)), rng)
     else:
         fill = kaiming_uniform_ if scheme == "kaiming" else kaiming_normal_
         slope = 0.01 if activation == "leaky_relu" else 0.0
-        fill(layer, slope, "fan_in", activation, rng)
+        fill(layer, slope, "fan_in", GAIN_OF.get(activation, activation), rng)
     for neuron in neurons:
         neuron.b.data = 0.0
     return layer

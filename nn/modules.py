@@ -146,9 +146,7 @@ class Neuron(Module):
             out = dot(self.w, x, self.b)
         except TypeError as error:
             raise (sample_error(x, "Neuron") or error) from None
-        if self.activation == "linear":
-            return out
-        return getattr(out, self.activation)()
+        return ACTIVATIONS[self.activation](out)
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -260,17 +258,21 @@ class MLP(Module):
         """The MLP equivalent to a `torch.nn.Sequential` of Linear layers and one activation."""
         import torch
 
-        names = {type(f(torch)): name for name, f in _TORCH_ACTIVATIONS.items()}
+        names = {repr(f(torch)): name for name, f in _TORCH_ACTIVATIONS.items()}
+        kinds = {type(f(torch)) for f in _TORCH_ACTIVATIONS.values()}
         linears, activations = [], []
         for i, module in enumerate(sequential):
             if isinstance(module, torch.nn.Linear) and len(linears) == len(activations):
                 if module.bias is None:
                     raise ValueError(f"from_torch: module {i}: Linear without a bias")
                 linears.append(module)
-            elif type(module) in names and len(linears) == len(activations) + 1:
-                if isinstance(module, torch.nn.LeakyReLU) and module.negative_slope != 0.01:
-                    raise ValueError(f"from_torch: module {i}: LeakyReLU slope must be 0.01")
-                activations.append(names[type(module)])
+            elif type(module) in kinds and len(linears) == len(activations) + 1:
+                if repr(module) not in names:  # the activation with other parameters
+                    raise ValueError(
+                        f"from_torch: module {i}: {module!r} needs the parameters of one of "
+                        f"{', '.join(n for n in names if n.startswith(type(module).__name__))}"
+                    )
+                activations.append(names[repr(module)])
             else:
                 raise ValueError(
                     f"from_torch: module {i} ({type(module).__name__}) does not fit "
@@ -295,9 +297,26 @@ class MLP(Module):
         return model
 
 
-_TORCH_ACTIVATIONS = {
+_TORCH_ACTIVATIONS = {  # each activation's torch module, with the same parameters
     "relu": lambda torch: torch.nn.ReLU(),
     "tanh": lambda torch: torch.nn.Tanh(),
     "sigmoid": lambda torch: torch.nn.Sigmoid(),
     "leaky_relu": lambda torch: torch.nn.LeakyReLU(0.01),
+    "gelu": lambda torch: torch.nn.GELU(),
+    "gelu_tanh": lambda torch: torch.nn.GELU(approximate="tanh"),
+    "silu": lambda torch: torch.nn.SiLU(),
+    "mish": lambda torch: torch.nn.Mish(),
+    "elu": lambda torch: torch.nn.ELU(),
+    "selu": lambda torch: torch.nn.SELU(),
+    "celu": lambda torch: torch.nn.CELU(),
+    "relu6": lambda torch: torch.nn.ReLU6(),
+    "hardtanh": lambda torch: torch.nn.Hardtanh(),
+    "hardsigmoid": lambda torch: torch.nn.Hardsigmoid(),
+    "hardswish": lambda torch: torch.nn.Hardswish(),
+    "softsign": lambda torch: torch.nn.Softsign(),
+    "log_sigmoid": lambda torch: torch.nn.LogSigmoid(),
+    "softplus": lambda torch: torch.nn.Softplus(),
+    "tanhshrink": lambda torch: torch.nn.Tanhshrink(),
+    "softshrink": lambda torch: torch.nn.Softshrink(),
+    "hardshrink": lambda torch: torch.nn.Hardshrink(),
 }

@@ -847,11 +847,11 @@ MODULES = [
     case("Neuron: nin 0", lambda: Neuron(0), ValueError, "Neuron", "0"),
     case("Neuron: nin -3", lambda: Neuron(-3), ValueError, "Neuron", "-3"),
     case(
-        "Neuron: activation gelu",
-        lambda: Neuron(2, "gelu"),
+        "Neuron: activation swish",
+        lambda: Neuron(2, "swish"),
         ValueError,
         "Neuron",
-        "'gelu'",
+        "'swish'",
     ),
     case(
         "Neuron: None activation",
@@ -937,11 +937,11 @@ MODULES = [
         "None",
     ),
     case(
-        "MLP: activation gelu",
-        lambda: MLP(2, [1], activation="gelu"),
+        "MLP: activation swish",
+        lambda: MLP(2, [1], activation="swish"),
         ValueError,
         "MLP",
-        "'gelu'",
+        "'swish'",
     ),
     case(
         "MLP(): 3 inputs for 2",
@@ -1577,11 +1577,11 @@ INIT = [
         "'he'",
     ),
     case(
-        "initialise: activation gelu",
-        lambda: initialise(layer(), "kaiming", "gelu"),
+        "initialise: activation swish",
+        lambda: initialise(layer(), "kaiming", "swish"),
         ValueError,
         "initialise",
-        "'gelu'",
+        "'swish'",
     ),
     case(
         "initialise: object()",

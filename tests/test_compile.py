@@ -14,6 +14,7 @@ from autograd import Value, primitive
 from autograd.testing import expressions
 from nn import MLP, fit
 from nn.data import make_moons, make_spirals
+from nn.init import ACTIVATIONS
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
 from nn.optim import SGD
 
@@ -40,7 +41,7 @@ def compiled_grads(model, step, *arrays):
     return value, [p.grad for p in model.parameters()]
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu", "linear"])
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("loss_name", ["hinge", "mse", "binary_cross_entropy"])
 def test_mlp_scalar_losses_match_eager(np, activation, loss_name):
     loss = {"hinge": hinge, "mse": mse, "binary_cross_entropy": binary_cross_entropy}[loss_name]

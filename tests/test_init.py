@@ -137,13 +137,14 @@ def test_initialise_uniform_is_micrograds():
 
 
 GAINS = {"relu": SQRT2, "tanh": 5 / 3, "sigmoid": 1.0, "linear": 1.0, "leaky_relu": LEAKY_GAIN}
+GAINS["selu"] = 3 / 4  # torch.nn.init.calculate_gain("selu")
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("scheme", ["xavier", "xavier_normal", "kaiming", "kaiming_normal"])
 def test_initialise_scales_by_the_activations_gain_and_zeroes_biases(scheme, activation):
     layer = init.initialise(fake_layer(200, 50), scheme, activation, random.Random(6))
-    gain = GAINS[activation]
+    gain = GAINS[init.GAIN_OF.get(activation, activation)]  # another's gain, if torch has none
     fan = 250 / 2 if scheme.startswith("xavier") else 200  # xavier's variance is 2 / (in + out)
     check_stats(weights(layer), 0.0, gain**2 / fan)
     assert biases(layer) == [0.0] * 50

@@ -10,6 +10,7 @@ import autograd
 from autograd import Value
 from nn import MLP, Layer, Module, Neuron
 from nn.data import make_moons
+from nn.init import ACTIVATIONS
 
 
 def test_mlp_shapes_parameter_count_and_output_types():
@@ -45,12 +46,14 @@ def test_last_layer_is_linear_and_hidden_layers_use_the_activation():
     assert out.parents[0].data == pytest.approx(expected, rel=1e-15)
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu", "linear"])
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_every_activation_gives_correct_gradients(activation):
     neuron = Neuron(2, activation=activation, rng=random.Random(3))
     x = [Value(0.7), Value(-1.1)]
-    neuron.b.data = 1.0  # a positive pre-activation, so relu passes gradient on
-    assert autograd.dot(neuron.w, x, neuron.b).data > 0.1
+    # a pre-activation of 0.7, where every activation passes a gradient on (relu's is
+    # positive, hardtanh's below 1, the shrinks' above 0.5)
+    neuron.b.data = 0.7 - autograd.dot(neuron.w, x).data
+    assert autograd.dot(neuron.w, x, neuron.b).data == pytest.approx(0.7)
     neuron(x).backward()
     assert all(p.grad != 0 for p in [*neuron.w, neuron.b, *x])
     h = 1e-6

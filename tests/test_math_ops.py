@@ -540,3 +540,30 @@ def test_modulo_slopes_use_the_true_quotient():
     for f in (ops.fmod, ops.remainder):
         assert grad(f, 1)(1.0, 0.1) == -9.0 and grad(f, 0)(1.0, 0.1) == 1.0
     assert grad(ops.remainder, 1)(-7.0, 3.0) == 3.0 and grad(ops.fmod, 1)(-7.0, 3.0) == 2.0
+
+
+def test_the_readme_table_lists_every_op_and_which_are_methods():
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    table = readme[readme.index("| kind | ops |") : readme.index("Each forward is numerically")]
+    listed = {}  # name: marked * (no Value method)
+    for cell in re.findall(r"`([^`]*)`", table):
+        for item in re.split(r",\s*(?![^()]*\))", cell):  # commas outside parentheses
+            name, _, star = re.fullmatch(r"\s*(\w+)(\([^)]*\))?(\*?)\s*", item).groups()
+            listed[name] = listed.get(name, False) or star == "*"
+    functions = {  # every function autograd.ops offers
+        name
+        for name, f in vars(ops).items()
+        if callable(f)
+        and not isinstance(f, type)
+        and getattr(f, "__module__", "") in ("autograd.ops", "autograd.engine")
+        and not name.startswith("_")
+        and name != "primitive"
+    }
+    assert functions == set(listed) - {"rad2deg", "deg2rad"}, functions ^ set(listed)
+    n_ary = {"sum", "dot", "logsumexp", "prod", "mean"}
+    for name, starred in listed.items():
+        if name not in n_ary | {"pow", "log"}:  # pow is **; log(x) is a method, log(x, b) not
+            assert starred != hasattr(Value, name), (name, "marked *" if starred else "no *")

@@ -341,11 +341,17 @@ def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) 
     suspect = np.broadcast_to(~np.isfinite(d) & moving, np.shape(flow))
     if np.any(suspect):  # compute those lanes again, this time stopping at a division by 0
         at = [np.broadcast_to(x, suspect.shape)[suspect] for x in ins]
+        outs = np.broadcast_to(out, suspect.shape)[suspect]
         try:
             with np.errstate(divide="raise"):
-                step.derivative(step.ctx, np.broadcast_to(out, suspect.shape)[suspect], *at)
+                step.derivative(step.ctx, outs, *at)
         except (FloatingPointError, ZeroDivisionError):
             raise _undefined(step, at, "in the batch") from None
+        for lane in range(outs.size):  # on floats, as the engine: 0 / 0 raises there too
+            try:
+                step.derivative(step.ctx, float(outs[lane]), *[float(a[lane]) for a in at])
+            except (ArithmeticError, ValueError):
+                raise _undefined(step, [a[lane : lane + 1] for a in at], "in the batch") from None
     return flow
 
 

@@ -228,28 +228,28 @@ class Value:
         return _unary(COS, self)
 
     def expm1(self) -> Value:
-        return _unary(EXPM1, self)
+        return _unary(mathlib.EXPM1, self)
 
     def log1p(self) -> Value:
-        return _unary(LOG1P, self)
+        return _unary(mathlib.LOG1P, self)
 
     def exp2(self) -> Value:
-        return _unary(EXP2, self)
+        return _unary(mathlib.EXP2, self)
 
     def log2(self) -> Value:
-        return _unary(LOG2, self)
+        return _unary(mathlib.LOG2, self)
 
     def log10(self) -> Value:
-        return _unary(LOG10, self)
+        return _unary(mathlib.LOG10, self)
 
     def square(self) -> Value:
-        return _unary(SQUARE, self)
+        return _unary(mathlib.SQUARE, self)
 
     def reciprocal(self) -> Value:
-        return _unary(RECIPROCAL, self)
+        return _unary(mathlib.RECIPROCAL, self)
 
     def rsqrt(self) -> Value:
-        return _unary(RSQRT, self)
+        return _unary(mathlib.RSQRT, self)
 
     # ---- the math library (autograd/mathlib.py holds these ops) --------------
 
@@ -811,42 +811,9 @@ def _relu(ctx: Any, x: Any) -> Any:  # nan stays nan, and its slope there is 1, 
     return num.where(x <= 0, 0.0, x)
 
 
-_LN2, _LN10 = math.log(2.0), math.log(10.0)
-
-
-def _expm1(x: float) -> float:
-    try:
-        return math.expm1(x)
-    except OverflowError:
-        return math.inf
-
-
-def _log1p_forward(ctx: Any, x: Any) -> Any:
-    num.refuse((x <= -1) & (x > -math.inf), ValueError, "log1p: input must be above -1, got {}", x)
-    return num.elementwise(x, lambda v: math.log1p(v) if v > -1 else math.nan, "log1p")
-
-
-def _logarithm(name: str, on_float: Callable[[float], float]) -> Callable[..., Any]:
-    def forward(ctx: Any, x: Any) -> Any:
-        num.refuse(
-            (x <= 0) & (x > -math.inf), ValueError, name + ": input must be positive, got {}", x
-        )
-        return num.elementwise(x, lambda v: on_float(v) if v > 0 else math.nan, name)
-
-    return forward
-
-
-def _reciprocal_forward(ctx: Any, x: Any) -> Any:
-    num.refuse(x == 0, ZeroDivisionError, "reciprocal: 1 / {} divides by zero", x)
-    return 1.0 / x
-
-
-def _rsqrt_forward(ctx: Any, x: Any) -> Any:
-    num.refuse(
-        (x < 0) & (x > -math.inf), ValueError, "rsqrt: input must be non-negative, got {}", x
-    )
-    num.refuse(x == 0, ZeroDivisionError, "rsqrt: 1 / sqrt({}) divides by zero", x)
-    return 1.0 / num.sqrt(x)
+def _log_forward(ctx: Any, x: Any) -> Any:
+    num.refuse((x <= 0) & (x > -math.inf), ValueError, "log: input must be positive, got {}", x)
+    return num.elementwise(x, lambda v: math.log(v) if v > 0 else math.nan, "log")
 
 
 # The table: every op, its forward and its local derivatives, side by side.
@@ -859,7 +826,7 @@ POW = Op("**", _power_forward, _d_pow, numpy_derivatives=_np_d_pow)
 NEG = Op("neg", lambda c, x: -x, lambda c, out, x: (-1.0,))
 ABS = Op("abs", lambda c, x: abs(x), lambda c, out, x: (num.sign(x),))
 EXP = Op("exp", lambda c, x: num.exp(x), lambda c, out, x: (out,))
-LOG = Op("log", _logarithm("log", math.log), lambda c, out, x: (1.0 / x,))
+LOG = Op("log", _log_forward, lambda c, out, x: (1.0 / x,))
 SQRT = Op("sqrt", _sqrt_forward, lambda c, out, x: (0.5 / out,))
 TANH = Op("tanh", lambda c, x: num.tanh(x), lambda c, out, x: (1.0 - out * out,))
 SIGMOID = Op("sigmoid", lambda c, x: num.sigmoid(x), lambda c, out, x: (out * (1.0 - out),))
@@ -871,21 +838,6 @@ LEAKY_RELU = Op(
 )
 SIN = Op("sin", lambda c, x: num.sin(x), lambda c, out, x: (num.cos(x),))
 COS = Op("cos", lambda c, x: num.cos(x), lambda c, out, x: (-num.sin(x),))
-EXPM1 = Op(
-    "expm1", lambda c, x: num.elementwise(x, _expm1, "expm1"), lambda c, out, x: (out + 1.0,)
-)
-LOG1P = Op("log1p", _log1p_forward, lambda c, out, x: (1.0 / (1.0 + x),))
-EXP2 = Op("exp2", lambda c, x: num.power(2.0, x), lambda c, out, x: (out * _LN2,))
-LOG2 = Op("log2", _logarithm("log2", math.log2), lambda c, out, x: (1.0 / (x * _LN2),))
-LOG10 = Op("log10", _logarithm("log10", math.log10), lambda c, out, x: (1.0 / (x * _LN10),))
-SQUARE = Op("square", lambda c, x: x * x, lambda c, out, x: (2.0 * x,))
-RECIPROCAL = Op("reciprocal", _reciprocal_forward, lambda c, out, x: (-out * out,))
-RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
-CBRT = Op(  # real for negative x, unlike x ** (1/3)
-    "cbrt",
-    lambda c, x: num.elementwise(x, math.cbrt, "cbrt"),
-    lambda c, out, x: (1.0 / (3.0 * out * out),),
-)
 SUM = Op("sum", lambda c, *xs: builtins.sum(xs, 0.0), lambda c, out, *xs: (1.0,) * len(xs))
 DOT = Op("dot", _dot_forward, _d_dot)
 LOGSUMEXP = Op(  # d/dx_i = softmax(x)_i = exp(x_i - out)

@@ -25,7 +25,7 @@ from typing import Any
 
 from autograd import numeric as num
 from autograd import special
-from autograd.engine import EXPM1, LOG, LOG1P, Op, Value, register_builtins
+from autograd.engine import LOG, Op, Value, register_builtins
 
 inf, nan, pi = math.inf, math.nan, math.pi
 _LN2 = math.log(2.0)
@@ -100,7 +100,7 @@ def _poles(name: str) -> Callable[[Any], None]:
             bad = x <= 0 and x.is_integer()
         else:
             np = num.numpy()
-            bad = (x <= 0) & (np.floor(x) == x)
+            bad = (x <= 0) & (np.floor(x) == x) & (x > -inf)
         num.refuse(
             bad, ValueError, f"{name}: input must not be 0 or a negative integer, got {{}}", x
         )
@@ -108,11 +108,76 @@ def _poles(name: str) -> Callable[[Any], None]:
     return check
 
 
+# ---- powers, exponentials and logs -------------------------------------------------------
+
+
+def _positive(name: str) -> Callable[[Any], None]:
+    def check(x: Any) -> None:
+        num.refuse(
+            (x <= 0) & (x > -inf), ValueError, f"{name}: input must be positive, got {{}}", x
+        )
+
+    return check
+
+
+def _log_of(f: Callable[[float], float]) -> Callable[[float], float]:
+    return lambda x: f(x) if x > 0 else nan  # -inf (after the check) and nan give nan
+
+
+def _reciprocal_forward(ctx: Any, x: Any) -> Any:
+    num.refuse(x == 0, ZeroDivisionError, "reciprocal: 1 / {} divides by zero", x)
+    return 1.0 / x
+
+
+def _rsqrt_forward(ctx: Any, x: Any) -> Any:
+    num.refuse((x < 0) & (x > -inf), ValueError, "rsqrt: input must be non-negative, got {}", x)
+    num.refuse(x == 0, ZeroDivisionError, "rsqrt: 1 / sqrt({}) divides by zero", x)
+    return 1.0 / num.sqrt(x)
+
+
+_LN10 = math.log(10.0)
+
+EXPM1 = _unary("expm1", _ieee(math.expm1), "expm1", lambda c, out, x: (out + 1.0,))
+LOG1P = _unary(
+    "log1p",
+    lambda x: math.log1p(x) if x > -1 else nan,
+    "log1p",
+    lambda c, out, x: (1.0 / (1.0 + x),),
+    _inside("log1p", -1.0, inf, closed=False),
+)
+EXP2 = Op("exp2", lambda c, x: num.power(2.0, x), lambda c, out, x: (out * _LN2,))
+LOG2 = _unary(
+    "log2", _log_of(math.log2), "log2", lambda c, out, x: (1.0 / (x * _LN2),), _positive("log2")
+)
+LOG10 = _unary(
+    "log10",
+    _log_of(math.log10),
+    "log10",
+    lambda c, out, x: (1.0 / (x * _LN10),),
+    _positive("log10"),
+)
+SQUARE = Op("square", lambda c, x: x * x, lambda c, out, x: (2.0 * x,))
+RECIPROCAL = Op("reciprocal", _reciprocal_forward, lambda c, out, x: (-out * out,))
+RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
+CBRT = _unary(  # real for negative x, unlike x ** (1/3)
+    "cbrt", math.cbrt, "cbrt", lambda c, out, x: (1.0 / (3.0 * out * out),)
+)
+
+
 # ---- trigonometric and hyperbolic ---------------------------------------------------
 
 
 def _d_atan2(c, out, y, x):  # out = atan2(y, x); undefined at (0, 0)
     r = x * x + y * y
+    if num.is_array(r):
+        np = num.numpy()
+        tiny = (r == 0) & ((x != 0) | (y != 0))
+        if np.any(tiny):
+            h = np.where(tiny, np.hypot(x, y), 1.0)
+            return np.where(tiny, (x / h) / h, x / r), np.where(tiny, (-y / h) / h, -y / r)
+    elif num.data(r) == 0 and not (num.data(x) == 0 and num.data(y) == 0):
+        h = HYPOT.node((y, x)) if isinstance(y, Value) else math.hypot(y, x)
+        return (x / h) / h, (-y / h) / h
     return x / r, -y / r
 
 
@@ -261,15 +326,22 @@ def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
 
 def _logit_forward(eps: Any, x: Any) -> Any:
     if eps is None:
-        num.refuse((x <= 0) | (x >= 1), ValueError, "logit: input must be in (0, 1), got {}", x)
+        num.refuse(
+            ((x <= 0) | (x >= 1)) & (x > -inf) & (x < inf),
+            ValueError,
+            "logit: input must be in (0, 1), got {}",
+            x,
+        )
     else:
         x = CLAMP.forward((eps, 1.0 - eps), x)
     return num.log(x / (1.0 - x))
 
 
 def _d_logit(eps, out, x):  # 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps], as PyTorch
-    if eps is None:
-        return (1.0 / (x * (1.0 - x)),)
+    if eps is None:  # nan at +-inf, where logit is nan, as PyTorch
+        if num.is_array(x):
+            return (num.numpy().where(num.numpy().isinf(x), nan, 1.0 / (x * (1.0 - x))),)
+        return (nan if abs(num.data(x)) == inf else 1.0 / (x * (1.0 - x)),)
     if num.is_array(x):
         np = num.numpy()
         inside = (x >= eps) & (x <= 1.0 - eps)
@@ -385,9 +457,12 @@ def _d_i1(c, out, x):  # I1' = I0 - I1 / x
         np = num.numpy()
         near = np.abs(x) < 1.0
         safe = np.where(near, 1.0, x)
-        return (np.where(near, series(x), _apply(I0, x) - out / safe),)
+        slope = np.where(np.isinf(x), inf, _apply(I0, x) - out / safe)
+        return (np.where(near, series(x), slope),)
     if abs(num.data(x)) < 1.0:
         return (series(x),)
+    if abs(num.data(x)) == inf:  # I0 - I1 / x is inf - inf / inf there; its limit is inf
+        return (inf,)
     return (_apply(I0, x) - out / x,)
 
 
@@ -417,7 +492,9 @@ def _sign_forward(c: Any, x: Any) -> Any:  # 0 at 0 and at nan, as PyTorch
 def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0, as PyTorch
     if num.is_array(a) or num.is_array(b):
         np = num.numpy()
-        return np.where(a == 0, 0.0, np.sign(out) * np.sign(a)), 0.0
+        return np.where(a == 0, 0.0, np.where(a != a, nan, np.sign(out) * np.sign(a))), 0.0
+    if num.data(a) != num.data(a):
+        return nan, 0.0
     return (
         0.0
         if num.data(a) == 0
@@ -440,6 +517,9 @@ def _modulo(name: str, on_floats: Callable, numpy_name: str) -> Op:
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
         a, b, out = num.data(a), num.data(b), num.data(out)
         q = (a - out) / b
+        # an infinite b: out is a (q = 0) or, for remainder with the signs apart, b (q = -1)
+        q = num.where(((b == inf) | (b == -inf)) & (a - a == 0), num.where(out == a, 0.0, -1.0), q)
+        q = num.where(a != a, nan, q) if num.is_array(q) else (nan if a != a else q)
         return 1.0, -(
             num.numpy().round(q) if num.is_array(q) else round(q) if math.isfinite(q) else q
         )
@@ -616,7 +696,7 @@ def _elu(alpha: float, scale: float) -> tuple[Callable, Callable]:
         )
 
     def derivatives(c: Any, out: Any, x: Any) -> tuple:
-        return (_piece(x, lambda v: v > 0, lambda v: scale, lambda v: scale * alpha * num.exp(v)),)
+        return (_piece(x, lambda v: v <= 0, lambda v: scale * alpha * num.exp(v), lambda v: scale),)
 
     return forward, derivatives
 
@@ -636,12 +716,12 @@ def _celu(alpha: float, x: Any) -> Any:
 
 
 def _d_celu(alpha, out, x):
-    return (_piece(x, lambda v: v > 0, lambda v: 1.0, lambda v: num.exp(v / alpha)),)
+    return (_piece(x, lambda v: v <= 0, lambda v: num.exp(v / alpha), lambda v: 1.0),)
 
 
 def _interval(low: float, high: float) -> Callable:
     """A derivative of 1 strictly inside (low, high) and 0 elsewhere (hardtanh's, relu6's)."""
-    return lambda c, out, x: (num.where((x > low) & (x < high), 1.0, 0.0),)
+    return lambda c, out, x: (num.where((x <= low) | (x >= high), 0.0, 1.0),)
 
 
 def _hardtanh(bounds: tuple, x: Any) -> Any:
@@ -717,7 +797,7 @@ SOFTSHRINK = Op("softshrink", _shrink(soft=True), _d_shrink)
 HARDSHRINK = Op("hardshrink", _shrink(soft=False), _d_shrink)
 THRESHOLD = Op(  # ctx (threshold, value): x above the threshold, else value (nan stays nan)
     "threshold",
-    lambda c, x: _piece(x, lambda v: v <= c[0], lambda v: 0.0 * v + c[1], lambda v: v),
+    lambda c, x: _piece(x, lambda v: v <= c[0], lambda v: c[1], lambda v: v),
     lambda c, out, x: (num.where(x <= c[0], 0.0, 1.0),),
 )
 

@@ -52,11 +52,11 @@ def _function2(op: Op) -> Callable[..., Real]:
 
 # exponentials and logs
 exp = _function(engine.EXP)
-expm1 = _function(engine.EXPM1)
-exp2 = _function(engine.EXP2)
-log2 = _function(engine.LOG2)
-log10 = _function(engine.LOG10)
-log1p = _function(engine.LOG1P)
+expm1 = _function(mathlib.EXPM1)
+exp2 = _function(mathlib.EXP2)
+log2 = _function(mathlib.LOG2)
+log10 = _function(mathlib.LOG10)
+log1p = _function(mathlib.LOG1P)
 logaddexp = _function2(mathlib.LOGADDEXP)
 logaddexp2 = _function2(mathlib.LOGADDEXP2)
 xlogy = _function2(mathlib.XLOGY)
@@ -77,10 +77,10 @@ def logit(x: Real, eps: float | None = None) -> Real:
 
 # powers
 sqrt = _function(engine.SQRT)
-cbrt = _function(engine.CBRT)
-rsqrt = _function(engine.RSQRT)
-square = _function(engine.SQUARE)
-reciprocal = _function(engine.RECIPROCAL)
+cbrt = _function(mathlib.CBRT)
+rsqrt = _function(mathlib.RSQRT)
+square = _function(mathlib.SQUARE)
+reciprocal = _function(mathlib.RECIPROCAL)
 hypot = _function2(mathlib.HYPOT)
 pow = _function2(engine.POW)  # noqa: A001 - the dual of builtins.pow, with a Value exponent
 

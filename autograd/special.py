@@ -147,6 +147,8 @@ def polygamma(n: int, x: float) -> float:
         return math.nan
     if x == math.inf:
         return 0.0
+    if x == -math.inf:
+        return math.nan
     if x <= 0 and x == math.floor(x):  # a pole: PyTorch's -inf for even n at 0
         return math.inf if n % 2 else (-math.inf if x == 0 else math.nan)
     sign = 1.0 if n % 2 else -1.0  # (-1)^(n+1)
@@ -156,9 +158,10 @@ def polygamma(n: int, x: float) -> float:
         shift += sign * factorial * _reciprocal_power(x, n + 1)
         x += 1.0
     # (-1)^(n+1) [ (n-1)!/x^n + n!/(2 x^(n+1)) + sum_k B_2k (2k+n-1)!/((2k)! x^(2k+n)) ]
-    total = math.factorial(n - 1) / x**n + factorial / (2.0 * x ** (n + 1))
+    t = 1.0 / x
+    total = math.factorial(n - 1) * t**n + factorial / 2.0 * t ** (n + 1)
     for k, b in enumerate(_BERNOULLI, start=1):
-        total += b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
+        total += b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * t ** (2 * k + n)
     return shift + sign * total
 
 

@@ -55,6 +55,13 @@ def _lanes(f: Callable[[float], float]) -> Callable[[Any], Any]:
     return lambda x: num.numpy().vectorize(f, otypes=[float])(x)
 
 
+def _math2(a: Any, b: Any, on_floats: Callable[[float, float], float], numpy_name: str) -> Any:
+    """A forward of two inputs: `on_floats` on floats, numpy's function `numpy_name` on arrays."""
+    if type(a) is float and type(b) is float:
+        return on_floats(a, b)
+    return getattr(num.numpy(), numpy_name)(a, b)
+
+
 def _unary(
     name: str,
     on_float: Callable[[float], float],
@@ -63,15 +70,13 @@ def _unary(
     check: Callable[[Any], None] | None = None,
     **rules: Any,
 ) -> Op:
-    """An op of one input whose forward is a function of the number alone."""
-    array = on_array if callable(on_array) else None
+    """An op of one input whose forward is a function of the number alone: `on_float` on a
+    float; on an array numpy's function named `on_array` (or `on_array` itself)."""
 
     def forward(ctx: Any, x: Any) -> Any:
         if check is not None:
             check(x)
-        if type(x) is float:
-            return on_float(x)
-        return array(x) if array else getattr(num.numpy(), on_array)(x)
+        return num.elementwise(x, on_float, on_array)
 
     return Op(name, forward, derivative, **rules)
 
@@ -109,6 +114,14 @@ def _poles(name: str) -> Callable[[Any], None]:
 
 
 # ---- powers, exponentials and logs -------------------------------------------------------
+
+
+def _polynomial(coefficients: list[float], t: Any) -> Any:
+    """c0 + c1 t + c2 t^2 + ... by Horner's rule (on a float, a Value or an array)."""
+    total = 0.0
+    for coefficient in reversed(coefficients):
+        total = total * t + coefficient
+    return total
 
 
 def _positive(name: str) -> Callable[[Any], None]:
@@ -162,6 +175,11 @@ RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
 CBRT = _unary(  # real for negative x, unlike x ** (1/3)
     "cbrt", math.cbrt, "cbrt", lambda c, out, x: (1.0 / (3.0 * out * out),)
 )
+HYPOT = Op(  # sqrt(x^2 + y^2) without overflow; its slope is undefined at (0, 0)
+    "hypot",
+    lambda c, x, y: _math2(x, y, math.hypot, "hypot"),
+    lambda c, out, x, y: (x / out, y / out),
+)
 
 
 # ---- trigonometric and hyperbolic ---------------------------------------------------
@@ -192,10 +210,7 @@ _SINC_SERIES = [(-1) ** k * 2 * k * pi ** (2 * k) / math.factorial(2 * k + 1) fo
 
 def _d_sinc(c, out, x):  # (cos(pi x) - sinc(x)) / x, and the series below |x| = 0.1
     def series(v: Any) -> Any:
-        v2, total = v * v, 0.0
-        for coefficient in reversed(_SINC_SERIES):
-            total = total * v2 + coefficient
-        return v * total
+        return v * _polynomial(_SINC_SERIES, v * v)
 
     if num.is_array(x):
         np = num.numpy()
@@ -256,13 +271,7 @@ RADIANS = _unary(
 )
 
 
-def _math2(a: Any, b: Any, on_floats: Callable[[float, float], float], numpy_name: str) -> Any:
-    if type(a) is float and type(b) is float:
-        return on_floats(a, b)
-    return getattr(num.numpy(), numpy_name)(a, b)
-
-
-# ---- exponentials and logs ---------------------------------------------------------
+# ---- logs of sums and products ------------------------------------------------------
 
 
 def _logaddexp(base_log: Callable, base_log1p_exp: Callable, numpy_name: str) -> Callable:
@@ -365,15 +374,6 @@ XLOG1PY = Op("xlog1py", *_xlogy(LOG1P, 1.0))
 LOGIT = Op("logit", _logit_forward, _d_logit)
 
 
-# ---- powers ---------------------------------------------------------------------------
-
-HYPOT = Op(  # sqrt(x^2 + y^2) without overflow; its slope is undefined at (0, 0)
-    "hypot",
-    lambda c, x, y: _math2(x, y, math.hypot, "hypot"),
-    lambda c, out, x, y: (x / out, y / out),
-)
-
-
 # ---- special functions ----------------------------------------------------------------
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(pi)
@@ -448,10 +448,7 @@ _I1_SLOPE_SERIES = [
 
 def _d_i1(c, out, x):  # I1' = I0 - I1 / x
     def series(v: Any) -> Any:
-        v2, total = v * v, 0.0
-        for coefficient in reversed(_I1_SLOPE_SERIES):
-            total = total * v2 + coefficient
-        return total
+        return _polynomial(_I1_SLOPE_SERIES, v * v)
 
     if num.is_array(x):
         np = num.numpy()

@@ -191,6 +191,10 @@ class Value:
             return NotImplemented
         return _result(POW.forward(None, other.data, self.data), (other, self), POW)
 
+    def pow(self, exponent: Value | Number) -> Value:
+        """self ** exponent, as torch.pow."""
+        return self**exponent
+
     def __neg__(self) -> Value:
         return _result(-self.data, (self,), NEG)
 

@@ -9,7 +9,18 @@ from autograd.engine import (
     logsumexp,
     sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
-from autograd.functional import grad, hessian, hvp, jacobian, value_and_grad
+from autograd.functional import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    value_and_grad,
+    vjp,
+)
 from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.ops import mean, primitive, prod
 from autograd.viz import draw, to_svg
@@ -25,6 +36,11 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "vjp",
+    "linearize",
+    "jvp",
+    "jacrev",
+    "jacfwd",
     "GradcheckError",
     "Op",
     "Value",

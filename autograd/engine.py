@@ -471,10 +471,7 @@ def backpropagate(
             else:
                 local = node.op.derivatives(node.ctx, node.data, *[p.data for p in parents])
         except (ArithmeticError, ValueError) as error:
-            inputs_ = ", ".join(repr(p.data) for p in parents)
-            raise ValueError(
-                f"{node.op}: derivative is undefined at input {inputs_} ({error})"
-            ) from None
+            raise _undefined(node, error) from None
         if anomaly:
             check_backward(node, local, g)
         for parent, d in zip(parents, local):
@@ -483,6 +480,60 @@ def backpropagate(
             pending[parent] = get(parent, 0.0) + d * g
     inner.reverse()
     return inner, pending
+
+
+def push_tangents(
+    order: list[Value],
+    seeds: dict[Value, Any],
+    create_graph: bool = False,
+    cache: dict[Value, tuple] | None = None,
+) -> dict[Value, Any]:
+    """Forward mode: d(node)/dt for every node of `order`, given the tangents of `seeds`.
+
+    The chain rule the other way round: walk inputs before outputs and give each node
+    the sum of its parents' tangents, each scaled by the same local derivative that
+    backward uses (one formula per op). `order` must hold every inner node the seeds
+    reach, each after its parents (a topological order); a seeded node keeps its seed.
+    Nothing flows where no parent has a tangent, and its derivatives are not evaluated.
+    `cache` (node -> local derivatives) lets repeated passes over one graph skip them.
+    """
+    tangent = dict(seeds)
+    get = tangent.get
+    for node in order:
+        if node in seeds:
+            continue
+        parents = node.parents
+        ts = [get(p, 0.0) for p in parents]
+        if all(type(t) is float and t == 0.0 for t in ts):
+            continue  # no tangent reaches this node
+        local = None if cache is None else cache.get(node)
+        if local is None:
+            local = _local_derivatives(node, create_graph)
+            if cache is not None:
+                cache[node] = local
+        total: Any = 0.0
+        for d, t in zip(local, ts):
+            if (type(t) is float and t == 0.0) or (type(d) is float and d == 0.0):
+                continue  # nothing flows through a zero, not even inf * 0
+            total = d * t if type(total) is float and total == 0.0 else total + d * t
+        tangent[node] = total
+    return tangent
+
+
+def _local_derivatives(node: Value, create_graph: bool) -> tuple:
+    """node's op's local derivatives, on Values (create_graph) or floats; errors named."""
+    parents = node.parents
+    try:
+        if create_graph:
+            return node.op.derivatives(node.ctx, node, *parents)
+        return node.op.derivatives(node.ctx, node.data, *[p.data for p in parents])
+    except (ArithmeticError, ValueError) as error:
+        raise _undefined(node, error) from None
+
+
+def _undefined(node: Value, error: Exception) -> ValueError:
+    inputs = ", ".join(repr(p.data) for p in node.parents)
+    return ValueError(f"{node.op}: derivative is undefined at input {inputs} ({error})")
 
 
 def _data(x: Any) -> Any:
@@ -636,16 +687,22 @@ def logsumexp(values: Iterable[Value | Number]) -> Value:
     return _result(LOGSUMEXP.forward(None, *[p.data for p in parents]), parents, LOGSUMEXP)
 
 
-def topological_order(root: Value) -> list[Value]:
-    """The non-leaf nodes behind `root`, each after all of its parents.
+def topological_order(root: Value, *more: Value) -> list[Value]:
+    """The non-leaf nodes behind `root` (and the `more` roots), each after its parents.
 
     An iterative depth-first search: no recursion limit, whatever the depth.
     Leaves are left out: backward only adds into them.
     """
-    if not root.parents:
-        return []
-    order = []
-    seen = {root}
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for top in (root, *more):
+        if top.parents and top not in seen:
+            seen.add(top)
+            _depth_first(top, seen, order)
+    return order
+
+
+def _depth_first(root: Value, seen: set[Value], order: list[Value]) -> None:
     stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
@@ -657,7 +714,6 @@ def topological_order(root: Value) -> list[Value]:
         else:
             stack.pop()
             order.append(node)
-    return order
 
 
 # ---- ops: one object each --------------------------------------------------------------

@@ -1,4 +1,11 @@
-"""Function transforms, as in JAX: grad, value_and_grad, jacobian, hessian, hvp.
+"""Function transforms, as in JAX: grad, value_and_grad, jacobian (jacrev), jacfwd, jvp,
+vjp, linearize, hessian, hvp.
+
+Reverse mode (grad, vjp, jacrev) walks the graph f recorded from its output back
+(`backpropagate`); forward mode (jvp, jacfwd, linearize) walks it from the inputs
+on, carrying tangents (`push_tangents`). Both read each op's one set of local
+derivatives, so they compose in any nesting: hessian is jacfwd of grad, and hvp
+is jvp of grad (forward over reverse).
 
 Each takes a function of scalars and returns a new function. Called with
 numbers, and touching no Value made outside, they return numbers. When any
@@ -24,6 +31,7 @@ from autograd.engine import (
     Value,
     backpropagate,
     captures,
+    push_tangents,
     tick,
     topological_order,
 )
@@ -52,7 +60,16 @@ class _Trace:
     `nested`: and the caller records graphs, so the answer keeps its graph (create_graph).
     """
 
-    def __init__(self, f: Callable, args: tuple, argnums: Argnums, where: str, recording: bool):
+    def __init__(
+        self,
+        f: Callable,
+        args: tuple,
+        argnums: Argnums,
+        where: str,
+        recording: bool,
+        has_aux: bool = False,
+        links: Sequence[Any] = (),
+    ):
         self.where = where
         positions = _positions(argnums, len(args), where)
         moment = tick()  # every leaf made from here on belongs to this call
@@ -66,22 +83,61 @@ class _Trace:
                 call_args[i] = Value(real(args[i], f"{where}: argument {i}"))
         self.wrt = [call_args[i] for i in positions]
         self.out = f(*call_args)
+        if has_aux:
+            if not (isinstance(self.out, tuple) and len(self.out) == 2):
+                raise TypeError(
+                    f"{where}: with has_aux=True, f must return a pair (output, aux), "
+                    f"got {type(self.out).__name__} {short(self.out)}"
+                )
+            self.out, self.aux = self.out
         outs = self.out if isinstance(self.out, (list, tuple)) else [self.out]
-        self.orders = {id(y): topological_order(y) for y in outs if isinstance(y, Value)}
-        self.linked = any(
-            captures(y, moment, self.orders[id(y)]) for y in outs if id(y) in self.orders
+        self.outputs = [y for y in outs if isinstance(y, Value)]
+        self.orders = {id(y): topological_order(y) for y in self.outputs}
+        self.linked = any(isinstance(x, Value) for x in links) or any(
+            captures(y, moment, self.orders[id(y)]) for y in self.outputs
         )
         self.nested = self.linked and recording
+        self.cache: dict[Value, tuple] = {}  # local derivatives, for repeated forward passes
+        self._order: list[Value] | None = None
 
     def derivatives(self, out: Any) -> list[Any]:
         """d(out)/d(v) for each v in wrt; no `.grad` is touched."""
+        return [self.answer(g) for g in self.pullback(out, 1.0)]
+
+    def pullback(self, out: Any, cotangent: Any) -> list[Any]:
+        """Reverse mode: cotangent * d(out)/d(v) for each v in wrt, as they come."""
         if not isinstance(out, Value):
             real(out, f"{self.where}: f must return a Value or a number, and it returned")
-            return [self.answer(0.0)] * len(self.wrt)
+            return [0.0] * len(self.wrt)
         order = self.orders[id(out)]
-        inner, leaves = backpropagate(out, 1.0, self.nested, order)
+        inner, leaves = backpropagate(out, cotangent, self.nested, order)
         grads = {**dict(zip(order, inner)), **leaves}  # wrt holds leaves and inner nodes
-        return [self.answer(grads.get(v, 0.0)) for v in self.wrt]
+        return [grads.get(v, 0.0) for v in self.wrt]
+
+    def push(self, tangents: Sequence[Any]) -> Any:
+        """Forward mode: the tangent of f's output(s) for these tangents of wrt, answered."""
+        if self._order is None:
+            self._order = topological_order(*self.outputs) if self.outputs else []
+        seeds = {v: t for v, t in zip(self.wrt, tangents) if isinstance(t, Value) or t != 0}
+        cache = None if self.nested else self.cache  # a graph of Values is made afresh
+        tangent = push_tangents(self._order, seeds, self.nested, cache)
+        return self.shaped(lambda y: tangent.get(y, 0.0) if isinstance(y, Value) else 0.0)
+
+    def shaped(self, each: Callable[[Any], Any]) -> Any:
+        """each(y), answered, for f's output, or for each of its outputs (list or tuple)."""
+        if isinstance(self.out, (list, tuple)):
+            return type(self.out)(self.answer(each(y)) for y in self.out)
+        return self.answer(each(self.out))
+
+    def answer_aux(self, aux: Any) -> Any:
+        """aux with each Value in it answered (a number when nothing outside took part)."""
+        if isinstance(aux, Value):
+            return self.answer(aux)
+        if isinstance(aux, (list, tuple)):
+            return type(aux)(self.answer_aux(a) for a in aux)
+        if isinstance(aux, dict):
+            return {k: self.answer_aux(a) for k, a in aux.items()}
+        return aux
 
     def answer(self, x: Any) -> Any:
         """A number when nothing outside took part; a Value (with its graph if nested) if so."""
@@ -112,43 +168,57 @@ def _argnums(argnums: Any, where: str) -> Argnums:
     return picked
 
 
-def _value_and_grad(f: Callable, argnums: Argnums, where: str) -> Callable:
+def _value_and_grad(f: Callable, argnums: Argnums, where: str, has_aux: bool = False) -> Callable:
     f = function(f, where)
     single = isinstance(argnums, int) and not isinstance(argnums, bool)
     argnums = _argnums(argnums, where)
+    if not isinstance(has_aux, bool):
+        raise TypeError(f"{where}: has_aux must be a bool, got {type(has_aux).__name__}")
 
     def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
         recording = is_grad_enabled()
         with enable_grad():  # as torch.func: an outer no_grad does not stop a transform
-            trace = _Trace(f, args, argnums, where, recording)
+            trace = _Trace(f, args, argnums, where, recording, has_aux)
             grads = trace.derivatives(trace.out)
             value = trace.answer(trace.out)
+            if has_aux:
+                value = (value, trace.answer_aux(trace.aux))
         return value, (grads[0] if single else tuple(grads))
 
     return value_and_grad_f
 
 
-def gradient_of(f: Callable, argnums: Argnums, where: str) -> Callable:
+def gradient_of(f: Callable, argnums: Argnums, where: str, has_aux: bool = False) -> Callable:
     """grad(f, argnums), its errors naming `where` (gradcheck uses it)."""
-    value_and_grad_f = _value_and_grad(f, argnums, where)
+    value_and_grad_f = _value_and_grad(f, argnums, where, has_aux)
 
     def grad_f(*args: Any) -> Any:
-        return value_and_grad_f(*args)[1]
+        value, gradient = value_and_grad_f(*args)
+        return (gradient, value[1]) if has_aux else gradient
 
     return grad_f
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """A function returning (f(*args), gradient); the gradient is a tuple when argnums is."""
-    return _value_and_grad(f, argnums, "value_and_grad")
+def value_and_grad(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
+    """A function returning (f(*args), gradient); the gradient is a tuple when argnums is.
+
+    With has_aux=True, f returns a pair (output, aux) and the function ((value, aux),
+    gradient), as JAX's.
+    """
+    return _value_and_grad(f, argnums, "value_and_grad", has_aux)
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The gradient of scalar-valued f with respect to argument(s) `argnums`."""
-    return gradient_of(f, argnums, "grad")
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of scalar-valued f with respect to argument(s) `argnums`.
+
+    With has_aux=True, f returns a pair (output, aux) and the function (gradient, aux).
+    """
+    return gradient_of(f, argnums, "grad", has_aux)
 
 
-def _jacobian(f: Callable, argnums: Argnums, where: str) -> Callable:
+def _jacobian(f: Callable, argnums: Argnums, where: str, forward: bool = False) -> Callable:
     f = function(f, where)
     argnums = _argnums(argnums, where)
 
@@ -156,9 +226,16 @@ def _jacobian(f: Callable, argnums: Argnums, where: str) -> Callable:
         recording = is_grad_enabled()
         with enable_grad():
             trace = _Trace(f, args, argnums, where, recording)
+            n = len(trace.wrt)
+            if not forward:  # a row per output, by one reverse pass each
+                if isinstance(trace.out, (list, tuple)):
+                    return [trace.derivatives(y) for y in trace.out]
+                return trace.derivatives(trace.out)
+            # a column per input, by one forward pass each over the one recorded graph
+            columns = [trace.push([float(k == j) for k in range(n)]) for j in range(n)]
             if isinstance(trace.out, (list, tuple)):
-                return [trace.derivatives(y) for y in trace.out]
-            return trace.derivatives(trace.out)
+                return [[column[i] for column in columns] for i in range(len(trace.out))]
+            return columns
 
     return jacobian_f
 
@@ -168,8 +245,19 @@ def jacobian(f: Callable, argnums: Argnums = None) -> Callable:
 
     Differentiates with respect to every positional argument unless `argnums`
     selects some; when f returns a single Value the result is one row (a list).
+    Reverse mode: one backward pass per output (`jacrev` is the same function).
     """
     return _jacobian(f, argnums, "jacobian")
+
+
+def jacrev(f: Callable, argnums: Argnums = None) -> Callable:
+    """jacobian, by its JAX name: reverse mode, one backward pass per output."""
+    return _jacobian(f, argnums, "jacrev")
+
+
+def jacfwd(f: Callable, argnums: Argnums = None) -> Callable:
+    """jacobian in forward mode: one tangent pass per input (cheaper for few inputs)."""
+    return _jacobian(f, argnums, "jacfwd", forward=True)
 
 
 def hessian_of(f: Callable, argnums: Argnums, where: str) -> Callable:
@@ -180,47 +268,121 @@ def hessian_of(f: Callable, argnums: Argnums, where: str) -> Callable:
     def hessian_f(*args: Any) -> list[list]:
         positions = _positions(argnums, len(args), where)
         first = gradient_of(f, positions, where)
-        return _jacobian(lambda *a: list(first(*a)), positions, where)(*args)
+        return _jacobian(lambda *a: list(first(*a)), positions, where, forward=True)(*args)
 
     return hessian_f
 
 
 def hessian(f: Callable, argnums: Argnums = None) -> Callable:
-    """The n x n matrix (list of lists) of second derivatives of scalar-valued f."""
+    """The n x n matrix (list of lists) of second derivatives of scalar-valued f.
+
+    Forward over reverse, as JAX's: one reverse pass records the gradient's graph,
+    and one forward pass over it per input gives a column.
+    """
     return hessian_of(f, argnums, "hessian")
 
 
-def _numbers(xs: Any, name: str) -> Sequence[Any]:
-    """hvp's primals or tangents: a sized sequence of Values or numbers, else a TypeError."""
+def _numbers(xs: Any, name: str, where: str) -> Sequence[Any]:
+    """primals, tangents or cotangents: a sized sequence of Values or numbers, else a TypeError."""
     kind = type(xs)
     if isinstance(xs, (str, bytes)) or not (hasattr(kind, "__len__") and hasattr(kind, "__iter__")):
         raise TypeError(
-            f"hvp: {name} must be a sequence of numbers, got {kind.__name__} {short(xs)}"
+            f"{where}: {name} must be a sequence of numbers, got {kind.__name__} {short(xs)}"
         )
     for i, x in enumerate(xs):
         if not isinstance(x, Value):
-            real(x, f"hvp: {name}[{i}]")
+            real(x, f"{where}: {name}[{i}]")
     return xs
+
+
+def _paired(primals: Any, tangents: Any, where: str) -> tuple[Sequence, Sequence]:
+    primals, tangents = _numbers(primals, "primals", where), _numbers(tangents, "tangents", where)
+    if len(primals) != len(tangents):
+        raise ValueError(f"{where}: {len(primals)} primals but {len(tangents)} tangents")
+    return primals, tangents
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """(f(*primals), the derivative of f at primals in the direction tangents), as jax.jvp.
+
+    Forward mode: one pass from the inputs on, carrying a tangent with each value.
+    For f returning a list or tuple, the tangent is one of the same length.
+    """
+    f = function(f, "jvp")
+    primals, tangents = _paired(primals, tangents, "jvp")
+    recording = is_grad_enabled()
+    with enable_grad():
+        trace = _Trace(f, tuple(primals), None, "jvp", recording, links=tangents)
+        return trace.shaped(lambda y: y), trace.push(tangents)
+
+
+def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """(f(*primals), f_jvp): f_jvp(*tangents) is jvp's tangent, from the graph recorded once.
+
+    As jax.linearize: f runs once; each call of f_jvp is one forward pass over its
+    graph, the local derivatives computed on the first and kept.
+    """
+    f = function(f, "linearize")
+    _numbers(primals, "primals", "linearize")
+    recording = is_grad_enabled()
+    with enable_grad():
+        trace = _Trace(f, primals, None, "linearize", recording)
+        value = trace.shaped(lambda y: y)
+
+    def f_jvp(*tangents: Any) -> Any:
+        _paired(primals, tangents, "linearize: f_jvp")
+        if any(isinstance(t, Value) for t in tangents) and not trace.linked:
+            raise TypeError("linearize: f_jvp takes numbers (f was linearized at numbers)")
+        with enable_grad():
+            return trace.push(tangents)
+
+    return value, f_jvp
+
+
+def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """(f(*primals), f_vjp), as jax.vjp: f_vjp(cotangent) is the cotangent times f's Jacobian.
+
+    Reverse mode. The cotangent has f's output's shape (a number, or a sequence as
+    long as the list f returns); f_vjp returns a tuple, one entry per primal.
+    """
+    f = function(f, "vjp")
+    _numbers(primals, "primals", "vjp")
+    recording = is_grad_enabled()
+    with enable_grad():
+        trace = _Trace(f, primals, None, "vjp", recording)
+        value = trace.shaped(lambda y: y)
+
+    def f_vjp(cotangent: Any) -> tuple:
+        many = isinstance(trace.out, (list, tuple))
+        outs = list(trace.out) if many else [trace.out]
+        cts = _numbers(cotangent, "cotangent", "vjp: f_vjp") if many else [cotangent]
+        if not many:
+            _numbers(cts, "cotangent", "vjp: f_vjp")
+        if len(cts) != len(outs):
+            raise ValueError(f"vjp: f_vjp: f has {len(outs)} outputs but {len(cts)} cotangents")
+        if any(isinstance(c, Value) for c in cts) and not trace.linked:
+            raise TypeError("vjp: f_vjp takes numbers (f was differentiated at numbers)")
+        with enable_grad():
+            total = [0.0] * len(trace.wrt)
+            for y, c in zip(outs, cts):
+                if isinstance(c, Value) or c != 0:
+                    total = [a + b for a, b in zip(total, trace.pullback(y, c))]
+            return tuple(trace.answer(g) for g in total)
+
+    return value, f_vjp
 
 
 def hvp(f: Callable) -> Callable:
     """(primals, tangents) -> the Hessian of f at primals times the vector tangents.
 
-    Two reverse passes, without forming the Hessian: the gradient of
-    sum(grad f(x) * v).
+    Forward over reverse, without forming the Hessian: jvp of grad f, one reverse
+    pass and one forward pass.
     """
     f = function(f, "hvp")
 
     def hvp_f(primals: Sequence[Any], tangents: Sequence[Any]) -> list:
-        primals, tangents = _numbers(primals, "primals"), _numbers(tangents, "tangents")
-        if len(primals) != len(tangents):
-            raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
-        everything = tuple(range(len(primals)))
-        first = gradient_of(f, everything, "hvp")
-
-        def directional(*xs: Any) -> Any:
-            return value_sum([g * v for g, v in zip(first(*xs), tangents)])
-
-        return list(gradient_of(directional, everything, "hvp")(*primals))
+        primals, tangents = _paired(primals, tangents, "hvp")
+        first = gradient_of(f, tuple(range(len(primals))), "hvp")
+        return list(jvp(lambda *xs: list(first(*xs)), primals, tangents)[1])
 
     return hvp_f

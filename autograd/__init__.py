@@ -21,8 +21,16 @@ from autograd.functional import (
     value_and_grad,
     vjp,
 )
-from autograd.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from autograd.mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from autograd.ops import mean, primitive, prod
+from autograd.rules import checkpoint, custom_jvp, custom_vjp
 from autograd.viz import draw, to_svg
 
 
@@ -36,6 +44,11 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "custom_vjp",
+    "custom_jvp",
+    "checkpoint",
+    "set_grad_enabled",
+    "inference_mode",
     "vjp",
     "linearize",
     "jvp",

@@ -101,8 +101,9 @@ class Program:
             fwd, der = node.op.numpy_forward, node.op.numpy_derivatives
             if fwd is None or der is None:
                 raise TypeError(
-                    f"compile: primitive {str(node.op)!r} has no vectorised rule; give "
-                    "primitive(..., numpy_fn=..., numpy_partials=...) to compile it"
+                    f"compile: op {str(node.op)!r} has no vectorised rule (a primitive "
+                    "compiles when given numpy_fn=... and numpy_partials=...; custom_jvp, "
+                    "custom_vjp and checkpoint do not compile)"
                 )
             nodes.append((node, fwd, der, self._new(slot, node)))
         self.n_slots = len(slot)

@@ -47,7 +47,8 @@ class Value:
     # op is the Op that made the node ("" for a leaf you made) and ctx its constant.
     # site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
     # _born is a leaf's moment of birth (see `tick`), so transforms can tell captured Values.
-    __slots__ = ("data", "grad", "label", "op", "parents", "ctx", "site", "_born")
+    # hooks (register_hook) is set only on a Value that has some: unset, it costs nothing.
+    __slots__ = ("data", "grad", "label", "op", "parents", "ctx", "site", "hooks", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -63,7 +64,8 @@ class Value:
 
     # copy and pickle keep everything but the moment of birth: a copy is born when made.
     def __getstate__(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in Value.__slots__ if k != "_born" and hasattr(self, k)}
+        kept = [k for k in Value.__slots__ if k not in ("_born", "hooks")]  # hooks: functions
+        return {k: getattr(self, k) for k in kept if hasattr(self, k)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         renamed = {"_site": "site", "_ctx": "ctx"}  # older files (leaves; not graphs of old ops)
@@ -405,6 +407,21 @@ class Value:
 
     # ---- backpropagation ----------------------------------------------------
 
+    def register_hook(self, hook: Callable[[Any], Any]) -> HookHandle:
+        """Call hook(gradient) whenever backward (or a transform) computes this Value's
+        gradient; a value it returns replaces the gradient, as in PyTorch. For a leaf,
+        before it is added to `.grad`; for a node, before it flows on to the parents.
+        Returns a handle whose `.remove()` takes the hook off."""
+        if not callable(hook):
+            raise TypeError(
+                f"register_hook: hook must be callable, got {type(hook).__name__} {short(hook)}"
+            )
+        if not getattr(self, "hooks", None):
+            self.hooks: list[Callable] = []
+            _hooks.count += 1
+        self.hooks.append(hook)
+        return HookHandle(self, hook)
+
     def backward(
         self,
         gradient: Number = 1.0,
@@ -458,6 +475,8 @@ def backpropagate(
     anomaly = MODE.get() & ANOMALY
     pending = {root: gradient}  # gradients still adding up; at the end, the leaves'
     take, get = pending.pop, pending.get
+    if _hooks.count:  # some Value has hooks: each sees (and may replace) its gradient
+        take = functools.partial(_hooked, pending.pop)
     inner = []  # each inner node's final gradient, from the last node to the first
     for node in reversed(order):
         g = take(node, 0.0)  # complete: every node that uses this one came before it
@@ -479,7 +498,54 @@ def backpropagate(
                 continue  # nothing flows through a zero derivative, not even inf * 0
             pending[parent] = get(parent, 0.0) + d * g
     inner.reverse()
+    if _hooks.count:
+        for leaf in pending:
+            if getattr(leaf, "hooks", None):
+                pending[leaf] = _run_hooks(leaf, pending[leaf])
     return inner, pending
+
+
+# ---- hooks: functions that see a Value's gradient in backward ------------------------------
+
+
+class _HookCount:
+    count = 0  # Values with hooks: while 0, backpropagate runs as if hooks did not exist
+
+
+_hooks = _HookCount()
+
+
+def _hooked(pop: Callable, node: Value, default: Any) -> Any:
+    return (
+        _run_hooks(node, pop(node, default)) if getattr(node, "hooks", None) else pop(node, default)
+    )
+
+
+def _run_hooks(node: Value, g: Any) -> Any:
+    for hook in list(node.hooks):
+        replaced = hook(g)
+        if replaced is not None:
+            g = (
+                replaced
+                if isinstance(replaced, Value)
+                else real(replaced, "hook: the gradient it returned")
+            )
+    return g
+
+
+class HookHandle:
+    """What register_hook returns: `.remove()` takes the hook off again."""
+
+    def __init__(self, value: Value, hook: Callable) -> None:
+        self.value, self.hook = value, hook
+
+    def remove(self) -> None:
+        hooks = getattr(self.value, "hooks", None)
+        if hooks and self.hook in hooks:
+            hooks.remove(self.hook)
+            if not hooks:
+                del self.value.hooks
+                _hooks.count -= 1
 
 
 def push_tangents(
@@ -944,10 +1010,15 @@ def tick() -> int:
 
 def captures(root: Value, moment: int, order: list[Value] | None = None) -> bool:
     """Whether the graph behind `root` reaches a leaf born before `moment` (see `tick`)."""
+    return bool(captured_leaves(root, moment, order))
+
+
+def captured_leaves(root: Value, moment: int, order: list[Value] | None = None) -> list[Value]:
+    """The leaves behind `root` born before `moment` (see `tick`), each once."""
     if order is None:
         order = topological_order(root)
     leaves = [p for node in order for p in node.parents if not p.parents] if order else [root]
-    return any(getattr(leaf, "_born", 0) < moment for leaf in leaves)
+    return list({leaf: None for leaf in leaves if getattr(leaf, "_born", 0) < moment})
 
 
 # The math library's ops, which Value's methods above use (a module that imports this one).

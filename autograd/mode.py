@@ -60,6 +60,57 @@ class enable_grad(_ModeSwitch):  # noqa: N801 - as torch.enable_grad
     _set = GRAD
 
 
+class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
+    """Ops record the graph if `mode` is True, not if False, as torch.set_grad_enabled.
+
+    Called alone, it sets the mode at once for the current thread or task; as a
+    context manager (or decorator) it sets it for the block, and restores it after.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
+        super().__init__()
+        self._set, self._clear = (GRAD, 0) if mode else (0, GRAD)
+        self._now: Token[int] | None = MODE.set(MODE.get() & ~self._clear | self._set)
+
+    def __enter__(self) -> None:
+        if self._now is None:
+            super().__enter__()
+        else:  # the block begins where the call already set the mode
+            self._tokens.append(self._now)
+            self._now = None
+
+    def __call__(self, fn: Any) -> Any:  # as a decorator: the mode is set per call only
+        if self._now is not None:
+            MODE.reset(self._now)
+            self._now = None
+        return super().__call__(fn)
+
+    def _recreate_cm(self) -> _ModeSwitch:
+        switch = _ModeSwitch.__new__(type(self))
+        switch._tokens, switch._now = [], None
+        switch._set, switch._clear = self._set, self._clear
+        return switch
+
+
+class inference_mode(_ModeSwitch):  # noqa: N801 - as torch.inference_mode
+    """no_grad by PyTorch's other name (with mode=False, it changes nothing).
+
+    PyTorch's inference mode also skips its tensors' bookkeeping; a valuegrad
+    result made under no_grad is already a bare leaf, so the two are one here.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
+        super().__init__()
+        self._clear = GRAD if mode else 0
+
+    def _recreate_cm(self) -> _ModeSwitch:
+        return type(self)(bool(self._clear))
+
+
 class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anomaly
     """Within this block (or decorated function), find where nan and inf come from.
 

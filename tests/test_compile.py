@@ -138,7 +138,7 @@ def test_no_parameters_is_fine(np):
 
 def test_ops_without_a_vectorised_rule_raise_at_trace(np):
     mine = primitive(math.sin, lambda x: autograd.ops.cos(x), name="my_sin")
-    with pytest.raises(TypeError, match="primitive 'my_sin' has no vectorised rule"):
+    with pytest.raises(TypeError, match="op 'my_sin' has no vectorised rule"):
         autograd.compile(lambda x: mine(x))(np.array([0.1, 0.2]))
     vectorised = primitive(
         math.sin, autograd.ops.cos, name="v_sin", numpy_fn=np.sin, numpy_partials=[np.cos]

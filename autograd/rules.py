@@ -8,7 +8,10 @@ gradcheck and drawings read its local derivatives from the node.
   (f(*primals), the tangent of the output), as jax.custom_jvp.
 - custom_vjp(f), then f.defvjp(fwd, bwd): fwd(*args) returns (output, residuals),
   the values bwd needs (as torch.autograd.Function's ctx.save_for_backward);
-  bwd(residuals, g) returns one cotangent per argument, as jax.custom_vjp.
+  bwd(residuals, g) returns one cotangent per argument, as jax.custom_vjp. It
+  must be linear in g (a vector-Jacobian product, as JAX asks): the engine calls
+  it with g = 1 for the local derivatives and multiplies, so a bwd that clips g
+  (a trick some JAX code plays) does not clip here.
 - checkpoint(f): f's graph is not kept; backward runs f again to differentiate it,
   trading time for memory, as torch.utils.checkpoint.
 

@@ -85,6 +85,13 @@ def test_newton(tmp_path, capsys):
     assert "Newton" in capsys.readouterr().out
 
 
+def test_modes(tmp_path, capsys):
+    metrics = run("modes", tmp_path, "--epochs", "1", "--sizes", "1", "4", "16")
+    assert metrics["sizes"] == [1, 4, 16] and metrics["largest_difference"] < 1e-12
+    assert_png(tmp_path / "modes.png")
+    assert "forward and reverse derivatives agree" in capsys.readouterr().out
+
+
 def test_no_plot_writes_nothing(tmp_path):
     run("learning_rate", tmp_path, "--epochs", "2", "--no-plot")
     assert not any(tmp_path.iterdir())
@@ -101,6 +108,7 @@ def test_python_m_demos_lists_every_demo(capsys):
         "regression",
         "gradients",
         "learning_rate",
+        "modes",
         "minibatch",
         "newton",
     ]:

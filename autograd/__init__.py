@@ -29,7 +29,7 @@ from autograd.mode import (
     no_grad,
     set_grad_enabled,
 )
-from autograd.ops import mean, primitive, prod
+from autograd.ops import primitive
 from autograd.rules import checkpoint, custom_jvp, custom_vjp
 from autograd.viz import draw, to_svg
 
@@ -69,11 +69,9 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "logsumexp",
-    "mean",
     "no_grad",
     "ops",
     "primitive",
-    "prod",
     "to_svg",
     "value_and_grad",
 ]

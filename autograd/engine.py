@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from autograd import arguments
 from autograd import numeric as num
 from autograd.arguments import real, short
 from autograd.mode import ANOMALY, GRAD, MODE, check_backward, check_forward
@@ -384,11 +385,11 @@ class Value:
 
     def polygamma(self, n: int) -> Value:
         """The n-th derivative of digamma (n = 0 is digamma itself), as torch.polygamma(n, x)."""
-        return _unary(mathlib.POLYGAMMA, self, polygamma_order(n))
+        return _unary(mathlib.POLYGAMMA, self, arguments.order(n, "polygamma"))
 
     def logit(self, eps: float | None = None) -> Value:
         """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps], as PyTorch."""
-        return _unary(mathlib.LOGIT, self, None if eps is None else real(eps, "logit: eps"))
+        return _unary(mathlib.LOGIT, self, arguments.logit_eps(eps))
 
     def heaviside(self, values: Value | Number) -> Value:
         """0 below 0, 1 above, and `values` at 0, as torch.heaviside."""
@@ -400,10 +401,10 @@ class Value:
 
     def clamp(self, min: Number | None = None, max: Number | None = None) -> Value:  # noqa: A002
         """self within [min, max] (either may be None), as torch.clamp."""
-        return _unary(mathlib.CLAMP, self, bounds(min, max, "clamp"))
+        return _unary(mathlib.CLAMP, self, arguments.bounds(min, max, "clamp"))
 
     def hardshrink(self, lambd: float = 0.5) -> Value:
-        return _unary(mathlib.HARDSHRINK, self, real(lambd, "hardshrink: lambd"))
+        return _unary(mathlib.HARDSHRINK, self, arguments.lambd(lambd, "hardshrink"))
 
     # ---- backpropagation ----------------------------------------------------
 
@@ -656,7 +657,7 @@ def _binary(op: Op, a: Any, b: Any, ctx: Any = None) -> Value:
 
 def _ternary(op: Op, condition: Any, a: Any, b: Any) -> Value:
     """where's three operands: a bool condition becomes a constant 1.0 or 0.0."""
-    if type(condition) is bool:
+    if num.is_bool(condition):  # numpy's bool too
         condition = Value(float(condition))
     parents = [_operand(v) for v in (condition, a, b)]
     for v, p in zip((condition, a, b), parents):
@@ -665,21 +666,6 @@ def _ternary(op: Op, condition: Any, a: Any, b: Any) -> Value:
                 f"{op}: expected a Value, a number or a bool, got {type(v).__name__} {short(v)}"
             )
     return _result(op.forward(None, *[p.data for p in parents]), tuple(parents), op)
-
-
-def polygamma_order(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ValueError(f"polygamma: the order n must be an int >= 0, got {short(n)}")
-    return int(n)
-
-
-def bounds(low: Any, high: Any, where: str) -> tuple:
-    if low is None and high is None:
-        raise ValueError(f"{where}: give min, max or both")
-    return (
-        None if low is None else real(low, f"{where}: min"),
-        None if high is None else real(high, f"{where}: max"),
-    )
 
 
 def as_values(values: Any, where: str) -> list[Value]:
@@ -795,10 +781,10 @@ class Op(str):
       create_graph=True), so every order of derivative follows.
 
     `ctx` is the op's constant (the exponent of `x ** 2`, leaky_relu's slope). The
-    helpers both use (_exp, _where, ...) also take numpy arrays, so `autograd.compile`
-    runs the same rules over a batch; `numpy_forward`/`numpy_derivatives` replace
-    them where an array needs another formula, and are None for an op that cannot
-    be compiled.
+    helpers both use (autograd/numeric.py: exp, where, ...) also take numpy arrays,
+    so `autograd.compile` runs the same rules over a batch; `numpy_forward` and
+    `numpy_derivatives` replace them where an array needs another formula, and are
+    None for an op that cannot be compiled.
     """
 
     forward: Callable[..., Any]
@@ -868,7 +854,7 @@ def _d_pow_const(n, out, x):
 
 def _power_forward(ctx: Any, x: Any, y: Any) -> Any:  # x ** y, y a Value
     num.refuse(  # a negative base takes integer exponents only (inf and nan are not integers)
-        (x < 0) & (x > -math.inf) & (y % 1.0 != 0),
+        (x < 0) & (x > -math.inf) & (y % 1.0 != 0) & (y > -math.inf) & (y < math.inf),
         ValueError,
         "pow: a negative base {} needs an integer exponent, got {}",
         x,
@@ -887,7 +873,9 @@ def _d_pow(ctx, out, x, y):  # out = x ** y; x < 0 only with an integer y
     dx = y * num.power(x, y - 1.0) if num.data(y) != 0 else 0.0
     if num.data(x) < 0:
         return dx, math.nan
-    return dx, (0.0 if num.data(x) == 0 and num.data(y) >= 0 else out * num.log(x))
+    if num.data(x) == 0:  # 0 ** y: flat in y for y >= 0; nan for a nan y (log 0 times nan)
+        return dx, (0.0 if num.data(y) >= 0 else math.nan)
+    return dx, out * num.log(x)
 
 
 def _np_d_pow(ctx, out, x, y):  # the same, lane by lane (no branch may divide by zero)

@@ -28,7 +28,7 @@ from autograd import special
 from autograd.engine import LOG, Op, Value, register_builtins
 
 inf, nan, pi = math.inf, math.nan, math.pi
-_LN2 = math.log(2.0)
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
 def _apply(op: Op, x: Any, ctx: Any = None) -> Any:
@@ -147,8 +147,6 @@ def _rsqrt_forward(ctx: Any, x: Any) -> Any:
     num.refuse(x == 0, ZeroDivisionError, "rsqrt: 1 / sqrt({}) divides by zero", x)
     return 1.0 / num.sqrt(x)
 
-
-_LN10 = math.log(10.0)
 
 EXPM1 = _unary("expm1", _ieee(math.expm1), "expm1", lambda c, out, x: (out + 1.0,))
 LOG1P = _unary(
@@ -298,7 +296,7 @@ def _d_logaddexp2(c, out, a, b):  # 2^a / (2^a + 2^b)
 
 def _xlogy(log: Op, shift: float) -> tuple[Callable, Callable]:
     """x * log(y + shift), 0 where x is 0 (nan where y is), as PyTorch's xlogy and xlog1py."""
-    need = f"{log}(y) needs y > {-shift:g}"
+    need = f"{log}(y) needs y > {0.0 - shift:g}"
 
     def forward(c: Any, x: Any, y: Any) -> Any:
         num.refuse(
@@ -382,9 +380,14 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * pi)
 
 def _polygamma_forward(n: int, x: Any) -> Any:
     _poles(f"polygamma({n}, x)")(x)
-    return num.elementwise(
-        x, functools.partial(special.polygamma, n), _lanes(functools.partial(special.polygamma, n))
-    )
+
+    def on_float(v: float) -> float:
+        try:
+            return special.polygamma(n, v)
+        except OverflowError:  # n! beyond a float (n > 170): the signed inf, (-1)^(n+1)
+            return inf if n % 2 else -inf
+
+    return num.elementwise(x, on_float, _lanes(on_float))
 
 
 ERF = _unary(
@@ -479,13 +482,6 @@ def _rounding(name: str, f: Callable[[float], Any]) -> Op:
     )
 
 
-def _sign_forward(c: Any, x: Any) -> Any:  # 0 at 0 and at nan, as PyTorch
-    if type(x) is float:
-        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-    np = num.numpy()
-    return np.where(x != x, 0.0, np.sign(x))
-
-
 def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0, as PyTorch
     if num.is_array(a) or num.is_array(b):
         np = num.numpy()
@@ -568,7 +564,9 @@ def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
     def forward(c: Any, a: Any, b: Any) -> Any:
         if type(a) is float and type(b) is float:
             return nan if a != a or b != b else pick(a, b)
-        return getattr(num.numpy(), numpy_name)(a, b)
+        np = num.numpy()  # at a tie a itself, as max and min give (-0.0 against 0.0)
+        wins = (b > a) if larger else (b < a)
+        return np.where((a != a) | (b != b), nan, np.where(wins, b, a))
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
         a, b = num.data(a), num.data(b)  # (a Value's == is identity: compare numbers)
@@ -615,7 +613,7 @@ FLOOR = _rounding("floor", math.floor)
 CEIL = _rounding("ceil", math.ceil)
 TRUNC = _rounding("trunc", math.trunc)
 ROUND = _rounding("round", round)  # half to even, as PyTorch and numpy
-SIGN = Op("sign", _sign_forward, lambda c, out, x: (0.0,))
+SIGN = Op("sign", lambda c, x: num.sign(x), lambda c, out, x: (0.0,))  # 0 at nan, as PyTorch
 FRAC = Op("frac", lambda c, x: x - TRUNC.forward(None, x), lambda c, out, x: (1.0,))
 COPYSIGN = Op("copysign", lambda c, a, b: _math2(a, b, math.copysign, "copysign"), _d_copysign)
 FMOD = _modulo("fmod", math.fmod, "fmod")
@@ -681,31 +679,15 @@ def _d_softplus(ctx, out, x):
     )
 
 
-def _elu(alpha: float, scale: float) -> tuple[Callable, Callable]:
-    """scale * (x if x > 0 else alpha (e^x - 1)): elu and selu."""
-
-    def forward(c: Any, x: Any) -> Any:
-        return _piece(
-            x,
-            lambda v: v > 0,
-            lambda v: scale * v,
-            lambda v: scale * alpha * EXPM1.forward(None, v),
-        )
-
-    def derivatives(c: Any, out: Any, x: Any) -> tuple:
-        return (_piece(x, lambda v: v <= 0, lambda v: scale * alpha * num.exp(v), lambda v: scale),)
-
-    return forward, derivatives
-
-
-def _elu_op(name: str, alpha: float | None, scale: float) -> Op:
-    if alpha is not None:  # selu: constants fixed
-        return Op(name, *_elu(alpha, scale))
-    return Op(  # elu(alpha): the constant is the ctx
-        name,
-        lambda a, x: _elu(a, 1.0)[0](None, x),
-        lambda a, out, x: _elu(a, 1.0)[1](None, out, x),
+def _elu(alpha: float, scale: float, x: Any) -> Any:
+    """scale * (x if x > 0 else alpha (e^x - 1)): elu (scale 1) and selu."""
+    return _piece(
+        x, lambda v: v > 0, lambda v: scale * v, lambda v: scale * alpha * EXPM1.forward(None, v)
     )
+
+
+def _d_elu(alpha: float, scale: float, x: Any) -> tuple:  # nan takes the x > 0 branch
+    return (_piece(x, lambda v: v <= 0, lambda v: scale * alpha * num.exp(v), lambda v: scale),)
 
 
 def _celu(alpha: float, x: Any) -> Any:
@@ -716,13 +698,10 @@ def _d_celu(alpha, out, x):
     return (_piece(x, lambda v: v <= 0, lambda v: num.exp(v / alpha), lambda v: 1.0),)
 
 
-def _interval(low: float, high: float) -> Callable:
-    """A derivative of 1 strictly inside (low, high) and 0 elsewhere (hardtanh's, relu6's)."""
-    return lambda c, out, x: (num.where((x <= low) | (x >= high), 0.0, 1.0),)
-
-
-def _hardtanh(bounds: tuple, x: Any) -> Any:
-    return _clamp(bounds, x)
+def _d_hardtanh(bounds: tuple, out: Any, x: Any) -> tuple:
+    """1 strictly inside (low, high), 0 at and beyond the ends (1 at nan, as PyTorch)."""
+    low, high = bounds
+    return (num.where((x <= low) | (x >= high), 0.0, 1.0),)
 
 
 def _shrink(soft: bool) -> Callable:
@@ -762,11 +741,17 @@ SILU = Op(
 )
 SOFTPLUS = Op("softplus", _softplus, _d_softplus)
 MISH = Op("mish", _mish, _d_mish)
-ELU = _elu_op("elu", None, 1.0)
-SELU = _elu_op("selu", _SELU_ALPHA, _SELU_SCALE)
+ELU = Op("elu", lambda a, x: _elu(a, 1.0, x), lambda a, out, x: _d_elu(a, 1.0, x))  # ctx: alpha
+SELU = Op(
+    "selu",
+    lambda c, x: _elu(_SELU_ALPHA, _SELU_SCALE, x),
+    lambda c, out, x: _d_elu(_SELU_ALPHA, _SELU_SCALE, x),
+)
 CELU = Op("celu", _celu, _d_celu)
-HARDTANH = Op("hardtanh", _hardtanh, lambda b, out, x: _interval(*b)(None, out, x))
-RELU6 = Op("relu6", lambda c, x: _clamp((0.0, 6.0), x), _interval(0.0, 6.0))
+HARDTANH = Op("hardtanh", _clamp, _d_hardtanh)  # ctx: (min_val, max_val)
+RELU6 = Op(
+    "relu6", lambda c, x: _clamp((0.0, 6.0), x), lambda c, out, x: _d_hardtanh((0.0, 6.0), out, x)
+)
 HARDSIGMOID = Op(
     "hardsigmoid",
     lambda c, x: _clamp((0.0, 1.0), x / 6.0 + 0.5),
@@ -780,7 +765,9 @@ HARDSWISH = Op(
 SOFTSIGN = Op(
     "softsign",
     lambda c, x: x / (1.0 + abs(x)),
-    lambda c, out, x: (num.where(abs(x) == inf, nan, 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))),),
+    lambda c, out, x: (
+        num.where(abs(num.data(x)) == inf, nan, 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))),
+    ),
 )
 LOG_SIGMOID = Op(  # -softplus(-x); its slope is sigmoid(-x)
     "log_sigmoid",

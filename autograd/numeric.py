@@ -27,6 +27,11 @@ def is_array(x: Any) -> bool:
     return type(x).__module__ == "numpy"
 
 
+def is_bool(x: Any) -> bool:
+    """Whether x is a bool, Python's or numpy's."""
+    return type(x) is bool or (is_array(x) and type(x).__name__ in ("bool", "bool_"))
+
+
 def is_number(x: Any) -> bool:
     return type(x) is float or type(x) is int
 

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from autograd import engine, mathlib
+from autograd import arguments, engine, mathlib, numeric
 from autograd.arguments import real, short
 from autograd.engine import Op, Value
 
@@ -72,7 +72,7 @@ def log(x: Real, base: Real | None = None) -> Real:
 
 def logit(x: Real, eps: float | None = None) -> Real:
     """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps], as torch.logit."""
-    return _call(mathlib.LOGIT, (x,), None if eps is None else real(eps, "logit: eps"))
+    return _call(mathlib.LOGIT, (x,), arguments.logit_eps(eps))
 
 
 # powers
@@ -117,7 +117,7 @@ i1 = _function(mathlib.I1)
 
 def polygamma(n: int, x: Real) -> Real:
     """The n-th derivative of digamma at x (n = 0: digamma), as torch.polygamma(n, x)."""
-    return _call(mathlib.POLYGAMMA, (x,), engine.polygamma_order(n))
+    return _call(mathlib.POLYGAMMA, (x,), arguments.order(n, "polygamma"))
 
 
 # piecewise
@@ -139,15 +139,19 @@ fmin = _function2(mathlib.FMIN)
 
 
 def where(condition: Any, x: Real, y: Real) -> Real:
-    """x where condition (a bool, or a Value: true when nonzero) holds, else y."""
-    if type(condition) is bool:
+    """x where condition (a bool, or a Value: true when nonzero) holds, else y.
+
+    Under autograd.compile a bool condition is fixed when the function is traced
+    (`x > 0` is a Python bool): give a Value condition for one that varies per sample.
+    """
+    if numeric.is_bool(condition):  # numpy's bool too
         condition = float(condition)
     return _call(mathlib.WHERE, (condition, x, y))
 
 
 def clamp(x: Real, min: float | None = None, max: float | None = None) -> Real:  # noqa: A002
     """x within [min, max] (either may be None), as torch.clamp."""
-    return _call(mathlib.CLAMP, (x,), engine.bounds(min, max, "clamp"))
+    return _call(mathlib.CLAMP, (x,), arguments.bounds(min, max, "clamp"))
 
 
 # activations
@@ -199,17 +203,17 @@ def celu(x: Real, alpha: float = 1.0) -> Real:
 
 def hardtanh(x: Real, min_val: float = -1.0, max_val: float = 1.0) -> Real:
     """x clamped to [min_val, max_val], with a slope of 1 strictly inside, as PyTorch."""
-    return _call(mathlib.HARDTANH, (x,), engine.bounds(min_val, max_val, "hardtanh"))
+    return _call(mathlib.HARDTANH, (x,), arguments.bounds(min_val, max_val, "hardtanh"))
 
 
 def softshrink(x: Real, lambd: float = 0.5) -> Real:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
-    return _call(mathlib.SOFTSHRINK, (x,), _lambd(lambd, "softshrink"))
+    return _call(mathlib.SOFTSHRINK, (x,), arguments.lambd(lambd, "softshrink"))
 
 
 def hardshrink(x: Real, lambd: float = 0.5) -> Real:
     """x outside [-lambd, lambd], 0 inside."""
-    return _call(mathlib.HARDSHRINK, (x,), _lambd(lambd, "hardshrink"))
+    return _call(mathlib.HARDSHRINK, (x,), arguments.lambd(lambd, "hardshrink"))
 
 
 def threshold(x: Real, threshold: float, value: float) -> Real:
@@ -219,13 +223,6 @@ def threshold(x: Real, threshold: float, value: float) -> Real:
         (x,),
         (real(threshold, "threshold: threshold"), real(value, "threshold: value")),
     )
-
-
-def _lambd(lambd: Any, where: str) -> float:
-    lambd = real(lambd, f"{where}: lambd")
-    if lambd < 0:
-        raise ValueError(f"{where}: lambd must be >= 0, got {lambd!r}")
-    return lambd
 
 
 # n-ary: one node over many inputs

@@ -51,8 +51,11 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 # The nonlinearity whose gain (calculate_gain) the xavier and kaiming schemes use for an
 # activation PyTorch has no gain for: the one it most resembles.
 GAIN_OF = {
-    **{name: "relu" for name in ("gelu", "gelu_tanh", "silu", "mish", "elu", "celu", "relu6")},
-    **{name: "relu" for name in ("hardswish", "softplus")},
+    **{
+        name: "relu"
+        for name in ("gelu", "gelu_tanh", "silu", "mish", "elu", "celu", "relu6", "hardswish")
+    },
+    "softplus": "relu",
     **{name: "tanh" for name in ("hardtanh", "softsign")},
     **{name: "sigmoid" for name in ("hardsigmoid", "log_sigmoid")},
     **{name: "linear" for name in ("tanhshrink", "softshrink", "hardshrink")},

@@ -258,8 +258,8 @@ class MLP(Module):
         """The MLP equivalent to a `torch.nn.Sequential` of Linear layers and one activation."""
         import torch
 
-        names = {repr(f(torch)): name for name, f in _TORCH_ACTIVATIONS.items()}
-        kinds = {type(f(torch)) for f in _TORCH_ACTIVATIONS.values()}
+        defaults = {name: f(torch) for name, f in _TORCH_ACTIVATIONS.items()}
+        kinds = {type(default) for default in defaults.values()}
         linears, activations = [], []
         for i, module in enumerate(sequential):
             if isinstance(module, torch.nn.Linear) and len(linears) == len(activations):
@@ -267,12 +267,7 @@ class MLP(Module):
                     raise ValueError(f"from_torch: module {i}: Linear without a bias")
                 linears.append(module)
             elif type(module) in kinds and len(linears) == len(activations) + 1:
-                if repr(module) not in names:  # the activation with other parameters
-                    raise ValueError(
-                        f"from_torch: module {i}: {module!r} needs the parameters of one of "
-                        f"{', '.join(n for n in names if n.startswith(type(module).__name__))}"
-                    )
-                activations.append(names[repr(module)])
+                activations.append(_activation_of(module, defaults, i))
             else:
                 raise ValueError(
                     f"from_torch: module {i} ({type(module).__name__}) does not fit "
@@ -295,6 +290,21 @@ class MLP(Module):
                     w.data = float(weight[j, i])
                 neuron.b.data = float(bias[j])
         return model
+
+
+def _activation_of(module: Any, defaults: dict, i: int) -> str:
+    """The name of our activation that torch `module` (module i) is: its parameters are
+    compared as numbers, `inplace` aside; a ValueError if they are not ours."""
+    kinds = [name for name, default in defaults.items() if type(default) is type(module)]
+    for name in kinds:
+        default = defaults[name]
+        fields = [
+            k for k in vars(default) if not k.startswith("_") and k not in ("training", "inplace")
+        ]
+        if all(getattr(module, k) == getattr(default, k) for k in fields):
+            return name
+    wanted = " or ".join(repr(defaults[name]) for name in kinds)
+    raise ValueError(f"from_torch: module {i}: {module!r} must have the parameters of {wanted}")
 
 
 _TORCH_ACTIVATIONS = {  # each activation's torch module, with the same parameters

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import example, find, given, settings
 from hypothesis import strategies as st
 
+import autograd
 from autograd import Value, grad, mathlib, ops
 from autograd.engine import Op, topological_order
 
@@ -567,3 +568,51 @@ def test_the_readme_table_lists_every_op_and_which_are_methods():
     for name, starred in listed.items():
         if name not in n_ary | {"log"}:  # log(x) is a method, log(x, base) is not
             assert starred != hasattr(Value, name), (name, "marked *" if starred else "no *")
+
+
+def test_review_findings_stay_fixed(numpy):
+    from autograd.engine import backpropagate
+
+    v = Value(math.inf)  # softsign's slope at inf is nan on Values too (== was identity)
+    slope = backpropagate(ops.softsign(v), 1.0, True)[1][v]
+    assert math.isnan(float(slope))
+    with pytest.raises(ValueError, match=r"logit: eps must be in \[2\*\*-53, 0.5\]"):
+        ops.logit(1.0, eps=1e-20)  # 1 - eps would round to 1: a division by zero
+    with pytest.raises(ValueError, match="logit: eps"):
+        Value(0.3).logit(eps=float("nan"))
+    assert (Value(-2.0) ** Value(math.inf)).data == math.inf == (Value(-2.0) ** math.inf).data
+    assert ops.polygamma(170, 2.0) == -math.inf and ops.polygamma(171, 2.0) == math.inf
+    with pytest.raises(ValueError, match="hardshrink: lambd must be >= 0"):
+        Value(1.0).hardshrink(-1.0)
+    with pytest.raises(TypeError, match="polygamma: the order n must be an int, got str"):
+        ops.polygamma("1", 2.0)
+    with pytest.raises(ValueError, match="clamp: min must not be nan"):
+        ops.clamp(0.5, min=math.nan)
+    assert ops.where(numpy.bool_(False), 1.0, 2.0) == 2.0
+    assert Value(1.0).where(numpy.bool_(True), 2.0).data == 1.0
+    x = Value(0.0)
+    (ops.pow(x, Value(math.nan))).backward(create_graph=True)  # was log(0) on a Value
+    for a, b in ((-0.0, 0.0), (0.0, -0.0)):  # a tie gives a, -0.0 or not, eager and compiled
+        for f in (ops.maximum, ops.minimum):
+            eager = f(a, b)
+            fast = autograd.compile(lambda s, f=f, b=b: f(s[0], b), reduction="sum")
+            compiled = float(fast.forward(numpy.array([[a]]))[0])
+            assert math.copysign(1, eager) == math.copysign(1, compiled) == math.copysign(1, a)
+
+
+@pytest.mark.parity
+def test_from_torch_takes_equal_parameters_written_otherwise(torch):
+    from nn import MLP
+
+    nn = torch.nn
+    for module, name in (
+        (nn.ReLU(inplace=True), "relu"),
+        (nn.LeakyReLU(0.01, inplace=True), "leaky_relu"),
+        (nn.Hardtanh(-1, 1), "hardtanh"),
+        (nn.ELU(alpha=1), "elu"),
+        (nn.GELU(approximate="tanh"), "gelu_tanh"),
+    ):
+        model = MLP.from_torch(nn.Sequential(nn.Linear(2, 3), module, nn.Linear(3, 1)))
+        assert model.layers[0].neurons[0].activation == name
+    with pytest.raises(ValueError, match=r"module 1: ELU\(alpha=2.0\) must have the parameters"):
+        MLP.from_torch(nn.Sequential(nn.Linear(2, 3), nn.ELU(alpha=2.0), nn.Linear(3, 1)))

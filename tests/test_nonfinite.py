@@ -305,13 +305,17 @@ BINARY: dict[str, Case] = {
     "pow": Case(
         lambda a, b: a**b,
         lambda t, a, b: a**b,
-        lambda a, b: (_finite_negative(a) and not b.is_integer()) or (a == 0 and b < 0),
+        lambda a, b: (
+            (_finite_negative(a) and math.isfinite(b) and not b.is_integer()) or (a == 0 and b < 0)
+        ),
         lambda a, b: a == 0 and 0 < b < 1,
     ),
     "pow()": Case(
         ops.pow,
         lambda t, a, b: t.pow(a, b),
-        lambda a, b: (_finite_negative(a) and not b.is_integer()) or (a == 0 and b < 0),
+        lambda a, b: (
+            (_finite_negative(a) and math.isfinite(b) and not b.is_integer()) or (a == 0 and b < 0)
+        ),
         lambda a, b: a == 0 and 0 < b < 1,
     ),
     # ---- the scalar math library ----

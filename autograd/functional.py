@@ -91,6 +91,9 @@ class _Trace:
                 )
             self.out, self.aux = self.out
         outs = self.out if isinstance(self.out, (list, tuple)) else [self.out]
+        for y in outs:
+            if not isinstance(y, Value):
+                real(y, f"{where}: f must return a Value or a number, and it returned")
         self.outputs = [y for y in outs if isinstance(y, Value)]
         self.orders = {id(y): topological_order(y) for y in self.outputs}
         self.linked = any(isinstance(x, Value) for x in links) or any(
@@ -106,7 +109,7 @@ class _Trace:
 
     def pullback(self, out: Any, cotangent: Any) -> list[Any]:
         """Reverse mode: cotangent * d(out)/d(v) for each v in wrt, as they come."""
-        if not isinstance(out, Value):
+        if not isinstance(out, Value):  # a number; a list is not a scalar output
             real(out, f"{self.where}: f must return a Value or a number, and it returned")
             return [0.0] * len(self.wrt)
         order = self.orders[id(out)]

@@ -272,3 +272,16 @@ def test_checkpoint_names_itself_in_errors():
     with pytest.raises(TypeError, match=r"checkpoint\(<lambda>\): argument"):
         checkpoint(lambda v: v)("x")
     assert autograd.checkpoint is checkpoint
+
+
+def test_a_primitives_partials_feed_forward_mode():
+    decay = autograd.primitive(
+        lambda x, k: x * math.exp(-k),
+        lambda x, k: ops.exp(-k),
+        lambda x, k: -x * ops.exp(-k),
+        name="decay",
+    )
+    assert jvp(decay, (3.0, 0.5), (1.0, 2.0))[1] == pytest.approx(
+        math.exp(-0.5) - 2 * 3.0 * math.exp(-0.5), rel=1e-15
+    )
+    assert autograd.jacfwd(decay)(3.0, 0.5) == autograd.jacrev(decay)(3.0, 0.5)

@@ -47,7 +47,7 @@ class Value:
 
     # op is the Op that made the node ("" for a leaf you made) and ctx its constant.
     # site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
-    # _born is a leaf's moment of birth (see `tick`), so transforms can tell captured Values.
+    # _born is a Value's moment of birth (see `tick`), so transforms can tell captured Values.
     # hooks (register_hook) is set only on a Value that has some: unset, it costs nothing.
     __slots__ = ("data", "grad", "label", "op", "parents", "ctx", "site", "hooks", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
@@ -417,10 +417,11 @@ class Value:
             raise TypeError(
                 f"register_hook: hook must be callable, got {type(hook).__name__} {short(hook)}"
             )
-        if not getattr(self, "hooks", None):
-            self.hooks: list[Callable] = []
-            _hooks.count += 1
-        self.hooks.append(hook)
+        with _hooks.lock:
+            if not getattr(self, "hooks", None):
+                self.hooks: list[Callable] = []
+                _hooks.count += 1
+            self.hooks.append(hook)
         return HookHandle(self, hook)
 
     def backward(
@@ -461,6 +462,8 @@ def backpropagate(
     gradient: Any = 1.0,
     create_graph: bool = False,
     order: list[Value] | None = None,
+    hooks: bool = True,
+    seeds: dict[Value, Any] | None = None,
 ) -> tuple[list[Any], dict[Value, Any]]:
     """d(root)/d(node) * gradient for everything behind root: (inner, leaves).
 
@@ -469,14 +472,17 @@ def backpropagate(
     holds the gradient of each node of `order` (root's topological order, its
     non-leaf nodes: pass it if you have it), `leaves` the gradient of each leaf
     reached. Nothing is written into `.grad`: `Value.backward` stores them there,
-    and the transforms read them.
+    and the transforms read them. `seeds` ({output: gradient}) starts from several
+    outputs at once (then `order` must cover them all); `hooks=False` runs no hook.
     """
     if order is None:
         order = topological_order(root)
     anomaly = MODE.get() & ANOMALY
-    pending = {root: gradient}  # gradients still adding up; at the end, the leaves'
+    # gradients still adding up; at the end, the leaves'
+    pending = {root: gradient} if seeds is None else dict(seeds)
     take, get = pending.pop, pending.get
-    if _hooks.count:  # some Value has hooks: each sees (and may replace) its gradient
+    hooks = hooks and _hooks.count > 0
+    if hooks:  # some Value has hooks: each sees (and may replace) its gradient
         take = functools.partial(_hooked, pending.pop)
     inner = []  # each inner node's final gradient, from the last node to the first
     for node in reversed(order):
@@ -499,7 +505,7 @@ def backpropagate(
                 continue  # nothing flows through a zero derivative, not even inf * 0
             pending[parent] = get(parent, 0.0) + d * g
     inner.reverse()
-    if _hooks.count:
+    if hooks:
         for leaf in pending:
             if getattr(leaf, "hooks", None):
                 pending[leaf] = _run_hooks(leaf, pending[leaf])
@@ -511,6 +517,7 @@ def backpropagate(
 
 class _HookCount:
     count = 0  # Values with hooks: while 0, backpropagate runs as if hooks did not exist
+    lock = threading.Lock()  # registering and removing, from any thread
 
 
 _hooks = _HookCount()
@@ -541,12 +548,13 @@ class HookHandle:
         self.value, self.hook = value, hook
 
     def remove(self) -> None:
-        hooks = getattr(self.value, "hooks", None)
-        if hooks and self.hook in hooks:
-            hooks.remove(self.hook)
-            if not hooks:
-                del self.value.hooks
-                _hooks.count -= 1
+        with _hooks.lock:
+            hooks = getattr(self.value, "hooks", None)
+            if hooks and self.hook in hooks:
+                hooks.remove(self.hook)
+                if not hooks:
+                    del self.value.hooks
+                    _hooks.count -= 1
 
 
 def push_tangents(
@@ -626,6 +634,7 @@ def _result(data: float, parents: tuple, op: Op, ctx: Any = None) -> Value:
     out.grad = 0.0
     out.label = ""
     out.op = op
+    out._born = _clock
     mode = MODE.get()
     if mode & GRAD:
         out.parents = parents
@@ -634,7 +643,6 @@ def _result(data: float, parents: tuple, op: Op, ctx: Any = None) -> Value:
         out.op = str(op)
         out.parents = ()
         out.ctx = None
-        out._born = _clock
     if mode & ANOMALY:
         check_forward(out, op, parents)
     return out
@@ -996,17 +1004,33 @@ def tick() -> int:
     return moment
 
 
-def captures(root: Value, moment: int, order: list[Value] | None = None) -> bool:
-    """Whether the graph behind `root` reaches a leaf born before `moment` (see `tick`)."""
-    return bool(captured_leaves(root, moment, order))
+def captures(roots: list[Value], moment: int, order: list[Value] | None = None) -> bool:
+    """Whether the graphs behind `roots` reach a leaf born before `moment` (see `tick`).
 
-
-def captured_leaves(root: Value, moment: int, order: list[Value] | None = None) -> list[Value]:
-    """The leaves behind `root` born before `moment` (see `tick`), each once."""
+    `order` is their topological order (topological_order(*roots)), if you have it.
+    """
     if order is None:
-        order = topological_order(root)
-    leaves = [p for node in order for p in node.parents if not p.parents] if order else [root]
-    return list({leaf: None for leaf in leaves if getattr(leaf, "_born", 0) < moment})
+        order = topological_order(*roots) if roots else []
+    leaves = [p for node in order for p in node.parents if not p.parents]
+    leaves += [root for root in roots if not root.parents]
+    return any(getattr(leaf, "_born", 0) < moment for leaf in leaves)
+
+
+def captured(root: Value, moment: int) -> list[Value]:
+    """The Values born before `moment` (see `tick`) that the graph behind `root` reaches
+    first, each once: leaves or nodes made outside, and nothing behind them."""
+    found: dict[Value, None] = {}
+    seen, stack = {root}, [root]
+    while stack:
+        v = stack.pop()
+        if getattr(v, "_born", 0) < moment:
+            found[v] = None
+            continue
+        for p in v.parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return list(found)
 
 
 # The math library's ops, which Value's methods above use (a module that imports this one).

@@ -95,13 +95,14 @@ class _Trace:
             if not isinstance(y, Value):
                 real(y, f"{where}: f must return a Value or a number, and it returned")
         self.outputs = [y for y in outs if isinstance(y, Value)]
-        self.orders = {id(y): topological_order(y) for y in self.outputs}
-        self.linked = any(isinstance(x, Value) for x in links) or any(
-            captures(y, moment, self.orders[id(y)]) for y in self.outputs
+        aux = _values_in(self.aux) if has_aux else []
+        self.order = topological_order(*self.outputs, *aux) if self.outputs or aux else []
+        self.linked = any(isinstance(x, Value) for x in links) or captures(
+            [*self.outputs, *aux], moment, self.order
         )
         self.nested = self.linked and recording
         self.cache: dict[Value, tuple] = {}  # local derivatives, for repeated forward passes
-        self._order: list[Value] | None = None
+        self.orders: dict[int, list[Value]] = {}  # each output's own order, when asked for
 
     def derivatives(self, out: Any) -> list[Any]:
         """d(out)/d(v) for each v in wrt; no `.grad` is touched."""
@@ -112,25 +113,34 @@ class _Trace:
         if not isinstance(out, Value):  # a number; a list is not a scalar output
             real(out, f"{self.where}: f must return a Value or a number, and it returned")
             return [0.0] * len(self.wrt)
+        if id(out) not in self.orders:
+            self.orders[id(out)] = topological_order(out)
         order = self.orders[id(out)]
         inner, leaves = backpropagate(out, cotangent, self.nested, order)
         grads = {**dict(zip(order, inner)), **leaves}  # wrt holds leaves and inner nodes
         return [grads.get(v, 0.0) for v in self.wrt]
 
+    def pullback_all(self, cotangents: dict[Value, Any]) -> list[Any]:
+        """Reverse mode from every output at once: sum of c * d(y)/d(v) for each v in wrt."""
+        inner, leaves = backpropagate(
+            self.outputs[0], 0.0, self.nested, self.order, seeds=cotangents
+        )
+        grads = {**dict(zip(self.order, inner)), **leaves}
+        return [grads.get(v, 0.0) for v in self.wrt]
+
     def push(self, tangents: Sequence[Any]) -> Any:
         """Forward mode: the tangent of f's output(s) for these tangents of wrt, answered."""
-        if self._order is None:
-            self._order = topological_order(*self.outputs) if self.outputs else []
         seeds = {v: t for v, t in zip(self.wrt, tangents) if isinstance(t, Value) or t != 0}
         cache = None if self.nested else self.cache  # a graph of Values is made afresh
-        tangent = push_tangents(self._order, seeds, self.nested, cache)
-        return self.shaped(lambda y: tangent.get(y, 0.0) if isinstance(y, Value) else 0.0)
+        tangent = push_tangents(self.order, seeds, self.nested, cache)
+        linked = self.linked or any(isinstance(t, Value) for t in tangents)
+        return self.shaped(lambda y: tangent.get(y, 0.0) if isinstance(y, Value) else 0.0, linked)
 
-    def shaped(self, each: Callable[[Any], Any]) -> Any:
+    def shaped(self, each: Callable[[Any], Any], linked: bool | None = None) -> Any:
         """each(y), answered, for f's output, or for each of its outputs (list or tuple)."""
         if isinstance(self.out, (list, tuple)):
-            return type(self.out)(self.answer(each(y)) for y in self.out)
-        return self.answer(each(self.out))
+            return type(self.out)(self.answer(each(y), linked) for y in self.out)
+        return self.answer(each(self.out), linked)
 
     def answer_aux(self, aux: Any) -> Any:
         """aux with each Value in it answered (a number when nothing outside took part)."""
@@ -142,13 +152,30 @@ class _Trace:
             return {k: self.answer_aux(a) for k, a in aux.items()}
         return aux
 
-    def answer(self, x: Any) -> Any:
-        """A number when nothing outside took part; a Value (with its graph if nested) if so."""
-        if not self.linked:
+    def answer(self, x: Any, linked: bool | None = None) -> Any:
+        """A number when nothing outside took part; a Value (with its graph if nested) if so.
+
+        `linked` says so for one answer, when a tangent or cotangent was a Value."""
+        if linked is None:
+            linked = self.linked
+        elif linked and not self.linked:
+            return x  # connected to the Value tangent or cotangent, not to f's inputs
+        if not linked:
             return x.data if isinstance(x, Value) else x
         if self.nested and isinstance(x, Value):
             return x
         return Value(x.data if isinstance(x, Value) else x)
+
+
+def _values_in(aux: Any) -> list[Value]:
+    """The Values in aux (a Value, or lists, tuples and dicts of them), for has_aux."""
+    if isinstance(aux, Value):
+        return [aux]
+    if isinstance(aux, dict):
+        aux = list(aux.values())
+    if isinstance(aux, (list, tuple)):
+        return [v for a in aux for v in _values_in(a)]
+    return []
 
 
 def _argnums(argnums: Any, where: str) -> Argnums:
@@ -334,8 +361,6 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
 
     def f_jvp(*tangents: Any) -> Any:
         _paired(primals, tangents, "linearize: f_jvp")
-        if any(isinstance(t, Value) for t in tangents) and not trace.linked:
-            raise TypeError("linearize: f_jvp takes numbers (f was linearized at numbers)")
         with enable_grad():
             return trace.push(tangents)
 
@@ -358,19 +383,17 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     def f_vjp(cotangent: Any) -> tuple:
         many = isinstance(trace.out, (list, tuple))
         outs = list(trace.out) if many else [trace.out]
-        cts = _numbers(cotangent, "cotangent", "vjp: f_vjp") if many else [cotangent]
-        if not many:
-            _numbers(cts, "cotangent", "vjp: f_vjp")
+        cts = _numbers(cotangent if many else [cotangent], "cotangent", "vjp: f_vjp")
         if len(cts) != len(outs):
             raise ValueError(f"vjp: f_vjp: f has {len(outs)} outputs but {len(cts)} cotangents")
-        if any(isinstance(c, Value) for c in cts) and not trace.linked:
-            raise TypeError("vjp: f_vjp takes numbers (f was differentiated at numbers)")
+        seeds: dict[Value, Any] = {}
+        for y, c in zip(outs, cts):  # one reverse pass from every output at once
+            if isinstance(y, Value) and (isinstance(c, Value) or c != 0):
+                seeds[y] = seeds[y] + c if y in seeds else c
+        linked = trace.linked or any(isinstance(c, Value) for c in cts)
         with enable_grad():
-            total = [0.0] * len(trace.wrt)
-            for y, c in zip(outs, cts):
-                if isinstance(c, Value) or c != 0:
-                    total = [a + b for a, b in zip(total, trace.pullback(y, c))]
-            return tuple(trace.answer(g) for g in total)
+            total = trace.pullback_all(seeds) if seeds else [0.0] * len(trace.wrt)
+            return tuple(trace.answer(g, linked) for g in total)
 
     return value, f_vjp
 

@@ -72,14 +72,19 @@ class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
             raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
         super().__init__()
         self._set, self._clear = (GRAD, 0) if mode else (0, GRAD)
-        self._now: Token[int] | None = MODE.set(MODE.get() & ~self._clear | self._set)
+        self._value = MODE.get() & ~self._clear | self._set
+        self._now: Token[int] | None = MODE.set(self._value)
 
     def __enter__(self) -> None:
-        if self._now is None:
-            super().__enter__()
-        else:  # the block begins where the call already set the mode
-            self._tokens.append(self._now)
-            self._now = None
+        # Entered straight after the call (`with set_grad_enabled(False):`), the block
+        # ends where the call began; entered later, where the block began.
+        now, self._now = self._now, None
+        if now is not None and MODE.get() == self._value:
+            try:
+                MODE.reset(now)
+            except ValueError:  # made in another thread or task: nothing of ours to undo
+                pass
+        super().__enter__()
 
     def __call__(self, fn: Any) -> Any:  # as a decorator: the mode is set per call only
         if self._now is not None:

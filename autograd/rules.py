@@ -31,7 +31,7 @@ from autograd.engine import (
     Op,
     Value,
     backpropagate,
-    captured_leaves,
+    captured,
     tick,
     topological_order,
 )
@@ -68,6 +68,17 @@ def _number(out: Any, where: str) -> float:
     return real(out, where)
 
 
+def _plain(out: Any, name: str, kind: str) -> float:
+    """f's output for numbers: a number. A Value means f used one from outside, whose
+    gradient the rule cannot give: an error, rather than a silent zero."""
+    if isinstance(out, Value):
+        raise TypeError(
+            f"{name}: a {kind} function must not use Values from outside (it returned a "
+            "Value for numbers): pass them as arguments"
+        )
+    return real(out, f"{name}: output")
+
+
 class custom_jvp(_Custom):  # noqa: N801 - as jax.custom_jvp
     """f with a forward-mode rule of your own: `f.defjvp(rule)` (see the module docstring)."""
 
@@ -78,7 +89,7 @@ class custom_jvp(_Custom):  # noqa: N801 - as jax.custom_jvp
         name, f = self.name, self.f
 
         def forward(ctx: Any, *xs: float) -> float:
-            return _number(f(*xs), f"{name}: output")
+            return _plain(f(*xs), name, "custom_jvp")
 
         def derivatives(ctx: Any, out: Any, *xs: Any) -> tuple:
             # the tangent is linear in the tangents: the i-th unit tangent gives d out/d x_i
@@ -100,7 +111,7 @@ class custom_vjp(_Custom):  # noqa: N801 - as jax.custom_vjp
 
         def forward(saved: dict, *xs: float) -> float:
             out, saved["residuals"] = _pair(fwd(*xs), name, "fwd")
-            return _number(out, f"{name}: output")
+            return _plain(out, name, "custom_vjp")
 
         def derivatives(saved: dict, out: Any, *xs: Any) -> tuple:
             # the cotangent of a scalar output is linear in g: g = 1 gives d out/d x_i. On
@@ -113,6 +124,9 @@ class custom_vjp(_Custom):  # noqa: N801 - as jax.custom_vjp
                     f"{name}: bwd must return a tuple of {len(xs)} cotangent(s), one per "
                     f"argument, got {short(cotangents)}"
                 )
+            for i, c in enumerate(cotangents):
+                if not isinstance(c, Value):
+                    real(c, f"{name}: bwd's cotangent {i}")
             return tuple(cotangents)
 
         self.op = Op(name, forward, derivatives, vectorized=False)
@@ -130,8 +144,9 @@ def _pair(result: Any, name: str, what: str) -> tuple:
 def checkpoint(f: Callable) -> Callable:
     """f, recomputed during backward instead of kept: its graph is dropped once f returns.
 
-    The result is one node whose parents are f's arguments and the Values f captured
-    (a model's parameters, say); backward runs f again, on a graph that lives only
+    The result is one node whose parents are f's arguments and the Values made
+    outside that f used (a model's parameters, say, or a node it closed over);
+    backward runs f again, on a graph that lives only
     while that node's local derivatives are taken. Memory for a chain of
     checkpointed blocks is one block's graph, not the chain's. f must return a
     scalar and compute the same function each time it runs.
@@ -147,13 +162,15 @@ def checkpoint(f: Callable) -> Callable:
             points = [Value(_number(a, f"{name}: argument")) for a in args]
             out = f(*points)
             if not isinstance(out, Value):
-                return out
-            captured = captured_leaves(out, moment)
+                return _number(out, f"{name}: f must return a Value or a number; output")
+            outside = [v for v in captured(out, moment) if v not in points]
             data = out.data
         del out  # f's graph goes here
-        saved = {"n": len(args), "captured": captured, "data": data}
+        saved = {"n": len(args), "captured": outside, "data": data}
         parents = tuple(a if isinstance(a, Value) else Value(real(a, name)) for a in args)
-        return _checkpoint_op(f, name).node((*parents, *captured), saved)
+        if not parents and not outside:
+            return Value(data)  # f of nothing: a constant
+        return _checkpoint_op(f, name).node((*parents, *outside), saved)
 
     return checkpointed
 
@@ -174,9 +191,11 @@ def _checkpoint_op(f: Callable, name: str) -> Op:
             result = f(*points)
             if not isinstance(result, Value):
                 return (0.0,) * len(xs)
-            stop = set(points)
+            # the gradient stops at the arguments and at the Values from outside: the
+            # outer backward carries it on from there (and runs their hooks, once)
+            stop = {*points, *captured}
             order = [v for v in topological_order(result) if v not in stop]
-            inner, reached = backpropagate(result, 1.0, on_values, order)
+            inner, reached = backpropagate(result, 1.0, on_values, order, hooks=False)
             grads = {**dict(zip(order, inner)), **reached}
         return tuple(grads.get(p, 0.0) for p in points) + tuple(grads.get(c, 0.0) for c in captured)
 

@@ -285,3 +285,66 @@ def test_a_primitives_partials_feed_forward_mode():
         math.exp(-0.5) - 2 * 3.0 * math.exp(-0.5), rel=1e-15
     )
     assert autograd.jacfwd(decay)(3.0, 0.5) == autograd.jacrev(decay)(3.0, 0.5)
+
+
+@pytest.mark.parity
+def test_checkpoint_of_a_closure_over_nodes_and_transform_variables(torch):
+    x2 = Value(2.0)
+    cases = [  # (ours, torch.func's): a captured transform variable, or inner node
+        (grad(lambda x: checkpoint(lambda y: y * x)(3.0))(x2).data, 3.0),
+        (grad(lambda x: checkpoint(lambda y: y * x)(x))(x2).data, 4.0),
+        (grad(grad(lambda x: checkpoint(lambda y: y * x * x)(1.0)))(2.0), 2.0),
+        (hessian(lambda x: checkpoint(lambda y: y * x * x)(1.0))(2.0)[0][0], 2.0),
+        (jvp(lambda x: checkpoint(lambda y: y * x)(3.0), (x2,), (1.0,))[1].data, 3.0),
+    ]
+    th = torch.func.hessian(lambda x: torch.tanh(x * x * x) * x * x)(
+        torch.tensor(0.6, dtype=torch.float64)
+    )
+    ours = hessian(lambda x: checkpoint(lambda y: ops.tanh(y * x) * y)(x * x))(0.6)[0][0]
+    cases.append((ours, th.item()))
+    for got, want in cases:
+        assert got == pytest.approx(want, rel=1e-12)
+    w = Value(1.5)
+    c = w * 2  # an inner node made outside: its gradient passes through it
+    calls = []
+    c.register_hook(lambda g: calls.append(g))
+    checkpoint(lambda y: y * c)(3.0).backward()
+    assert (c.grad, w.grad, calls) == (3.0, 6.0, [3.0])
+
+
+def test_a_hook_on_a_captured_value_runs_once_through_checkpoint():
+    w = Value(0.5)
+    calls = []
+    w.register_hook(lambda g: calls.append(g) or g * 2)
+    checkpoint(lambda v: ops.tanh(v * w))(Value(1.0)).backward()
+    assert len(calls) == 1 and w.grad == pytest.approx(2 * (1 - math.tanh(0.5) ** 2))
+
+
+def test_custom_rules_refuse_values_from_outside():
+    w = Value(2.0)
+
+    @custom_jvp
+    def f(a):
+        return a * w
+
+    f.defjvp(lambda p, t: (p[0] * w, t[0] * w))
+    with pytest.raises(TypeError, match="f: a custom_jvp function must not use Values from"):
+        f(Value(3.0))
+
+
+def test_set_grad_enabled_made_earlier_sets_the_mode_when_entered():
+    switch = set_grad_enabled(True)  # sets at once, as torch's; entered later it sets again
+    with no_grad():
+        with switch:
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+
+
+def test_has_aux_keeps_an_aux_that_depends_on_an_outer_variable():
+    inner = lambda x: grad(lambda y: (y * y, y * x), has_aux=True)(1.0)[1]  # noqa: E731
+    assert grad(inner)(2.0) == 1.0  # torch.func: 1.0 (it was 0: the aux lost its link)
+
+
+def test_vjp_of_repeated_and_input_outputs_in_one_pass():
+    out, f_vjp = autograd.vjp(lambda a, b: [a, a * b, a], 2.0, 3.0)
+    assert out == [2.0, 6.0, 2.0] and f_vjp([1.0, 1.0, 1.0]) == (5.0, 2.0)

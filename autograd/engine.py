@@ -30,7 +30,7 @@ from typing import Any
 from autograd import arguments
 from autograd import numeric as num
 from autograd.arguments import real, short
-from autograd.mode import ANOMALY, GRAD, MODE, check_backward, check_forward
+from autograd.mode import ANOMALY, BIRTHS, GRAD, MODE, check_backward, check_forward
 
 Number = int | float
 
@@ -47,7 +47,8 @@ class Value:
 
     # op is the Op that made the node ("" for a leaf you made) and ctx its constant.
     # site (where the node was made) is set only under detect_anomaly(): unset, it costs nothing.
-    # _born is a Value's moment of birth (see `tick`), so transforms can tell captured Values.
+    # _born is a leaf's moment of birth (see `tick`), so transforms can tell captured Values;
+    # inside checkpoint (mode BIRTHS) every node records it. Unset, it counts as 0: before all.
     # hooks (register_hook) is set only on a Value that has some: unset, it costs nothing.
     __slots__ = ("data", "grad", "label", "op", "parents", "ctx", "site", "hooks", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
@@ -634,15 +635,21 @@ def _result(data: float, parents: tuple, op: Op, ctx: Any = None) -> Value:
     out.grad = 0.0
     out.label = ""
     out.op = op
-    out._born = _clock
     mode = MODE.get()
+    if mode == GRAD:  # the common case: record the graph, nothing more
+        out.parents = parents
+        out.ctx = ctx
+        return out
     if mode & GRAD:
         out.parents = parents
         out.ctx = ctx
+        if mode & BIRTHS:  # inside checkpoint: the node says when it was made
+            out._born = _clock
     else:  # a leaf, which keeps the op's name only to refuse backward()
         out.op = str(op)
         out.parents = ()
         out.ctx = None
+        out._born = _clock
     if mode & ANOMALY:
         check_forward(out, op, parents)
     return out

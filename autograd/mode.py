@@ -20,7 +20,7 @@ from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
 from typing import Any
 
-GRAD, ANOMALY = 1, 2
+GRAD, ANOMALY, BIRTHS = 1, 2, 4  # BIRTHS: every node records its moment (see checkpoint)
 MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
 
 
@@ -132,6 +132,13 @@ class tracing(_ModeSwitch):  # noqa: N801 - a mode, as the others
     """Ops record the graph and anomaly detection is off: what a trace (autograd.compile) needs."""
 
     _set, _clear = GRAD, ANOMALY
+
+
+class births(_ModeSwitch):  # noqa: N801 - a mode, as the others
+    """Ops record the graph, and every node its moment of birth: what checkpoint needs to
+    tell the Values its function made from those it found."""
+
+    _set = GRAD | BIRTHS
 
 
 def is_grad_enabled() -> bool:

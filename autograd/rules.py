@@ -36,7 +36,7 @@ from autograd.engine import (
     topological_order,
 )
 from autograd.engine import sum as value_sum
-from autograd.mode import enable_grad, is_grad_enabled, no_grad
+from autograd.mode import births, enable_grad, is_grad_enabled, no_grad
 
 
 class _Custom:
@@ -157,7 +157,7 @@ def checkpoint(f: Callable) -> Callable:
     def checkpointed(*args: Any) -> Any:
         if not is_grad_enabled():
             return f(*args)
-        with enable_grad():  # one run with a graph, to find the Values f captured
+        with births():  # one run with a graph, its nodes stamped, to find what f captured
             moment = tick()
             points = [Value(_number(a, f"{name}: argument")) for a in args]
             out = f(*points)

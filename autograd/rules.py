@@ -146,10 +146,10 @@ def checkpoint(f: Callable) -> Callable:
 
     The result is one node whose parents are f's arguments and the Values made
     outside that f used (a model's parameters, say, or a node it closed over);
-    backward runs f again, on a graph that lives only
-    while that node's local derivatives are taken. Memory for a chain of
-    checkpointed blocks is one block's graph, not the chain's. f must return a
-    scalar and compute the same function each time it runs.
+    backward runs f again, on a graph that lives only while that node's local
+    derivatives are taken. Memory for a chain of checkpointed blocks is one
+    block's graph, not the chain's. f must return a scalar and compute the same
+    function each time it runs.
     """
     f = function(f, "checkpoint")
     name = f"checkpoint({getattr(f, '__name__', 'f')})"
@@ -183,7 +183,7 @@ def _checkpoint_op(f: Callable, name: str) -> Op:
             return _number(f(*xs[: saved["n"]]), f"{name}: output")
 
     def derivatives(saved: dict, out: Any, *xs: Any) -> tuple:
-        n, captured = saved["n"], saved["captured"]
+        n, outside = saved["n"], saved["captured"]
         on_values = any(isinstance(x, Value) for x in xs)
         with enable_grad():
             # the arguments as nodes of their own, so that the gradient stops at them
@@ -193,10 +193,10 @@ def _checkpoint_op(f: Callable, name: str) -> Op:
                 return (0.0,) * len(xs)
             # the gradient stops at the arguments and at the Values from outside: the
             # outer backward carries it on from there (and runs their hooks, once)
-            stop = {*points, *captured}
+            stop = {*points, *outside}
             order = [v for v in topological_order(result) if v not in stop]
             inner, reached = backpropagate(result, 1.0, on_values, order, hooks=False)
             grads = {**dict(zip(order, inner)), **reached}
-        return tuple(grads.get(p, 0.0) for p in points) + tuple(grads.get(c, 0.0) for c in captured)
+        return tuple(grads.get(p, 0.0) for p in points) + tuple(grads.get(v, 0.0) for v in outside)
 
     return Op(name, forward, derivatives, vectorized=False)

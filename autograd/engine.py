@@ -9,6 +9,9 @@ returns d(output)/d(input) for each input, in arithmetic that works on floats
 (autograd.compile) alike. The chain rule itself lives in exactly one loop, in
 `backpropagate`, which collects gradients in a dict; `Value.backward` stores
 them in `.grad`, and the function transforms read them without touching `.grad`.
+Forward mode is the same rule the other way round, in `push_tangents`. The ops
+beyond the engine's own (tan, erf, gelu, clamp...) are in autograd/mathlib.py,
+in the same table form.
 
 A node holds its parents, its op and the op's constant, never a closure over
 itself: there are no reference cycles, so a graph is freed by reference

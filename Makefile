@@ -23,6 +23,8 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
 	$(PY) benchmarks/compiled_step.py
 	$(PY) benchmarks/limits.py
+	$(PY) benchmarks/collector.py
+	$(PY) benchmarks/checkpoint_memory.py
 
 # The README's pictures, under docs/.
 figures: $(VENV)/.demos dot

@@ -2,6 +2,7 @@
 
 from autograd import ops
 from autograd.check import GradcheckError, gradcheck, gradgradcheck
+from autograd.collector import gc_paused
 from autograd.engine import (
     Op,
     Value,
@@ -44,6 +45,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "gc_paused",
     "custom_vjp",
     "custom_jvp",
     "checkpoint",

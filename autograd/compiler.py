@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from autograd.arguments import short
+from autograd.collector import gc_paused
 from autograd.engine import DOT, Value, topological_order
 from autograd.mode import tracing
 
@@ -60,7 +61,9 @@ class Program:
     """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
 
     def __init__(self, fn: Callable, shapes: tuple[int | None, ...], first: list[np.ndarray]):
-        with tracing():  # the trace needs the graph, whatever the mode, and no anomaly checks
+        # the trace needs the graph, whatever the mode, and no anomaly checks (nor the
+        # cycle collector, walking the trace's thousands of new objects for nothing)
+        with tracing(), gc_paused():
             placeholders = [
                 Value(float(a)) if n is None else [Value(float(v)) for v in a]
                 for n, a in zip(shapes, first)

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.arguments import function, real, short
+from autograd.collector import gc_paused
 from autograd.engine import (
     Value,
     backpropagate,
@@ -207,7 +208,8 @@ def _value_and_grad(f: Callable, argnums: Argnums, where: str, has_aux: bool = F
 
     def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
         recording = is_grad_enabled()
-        with enable_grad():  # as torch.func: an outer no_grad does not stop a transform
+        # as torch.func, an outer no_grad does not stop a transform; the collector pauses
+        with enable_grad(), gc_paused():
             trace = _Trace(f, args, argnums, where, recording, has_aux)
             grads = trace.derivatives(trace.out)
             value = trace.answer(trace.out)
@@ -254,7 +256,7 @@ def _jacobian(f: Callable, argnums: Argnums, where: str, forward: bool = False) 
 
     def jacobian_f(*args: Any) -> list:
         recording = is_grad_enabled()
-        with enable_grad():
+        with enable_grad(), gc_paused():
             trace = _Trace(f, args, argnums, where, recording)
             n = len(trace.wrt)
             if not forward:  # a row per output, by one reverse pass each
@@ -341,7 +343,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     f = function(f, "jvp")
     primals, tangents = _paired(primals, tangents, "jvp")
     recording = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), gc_paused():
         trace = _Trace(f, tuple(primals), None, "jvp", recording, links=tangents)
         return trace.shaped(lambda y: y), trace.push(tangents)
 
@@ -355,13 +357,13 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     f = function(f, "linearize")
     _numbers(primals, "primals", "linearize")
     recording = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), gc_paused():
         trace = _Trace(f, primals, None, "linearize", recording)
         value = trace.shaped(lambda y: y)
 
     def f_jvp(*tangents: Any) -> Any:
         _paired(primals, tangents, "linearize: f_jvp")
-        with enable_grad():
+        with enable_grad(), gc_paused():
             return trace.push(tangents)
 
     return value, f_jvp
@@ -376,7 +378,7 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     f = function(f, "vjp")
     _numbers(primals, "primals", "vjp")
     recording = is_grad_enabled()
-    with enable_grad():
+    with enable_grad(), gc_paused():
         trace = _Trace(f, primals, None, "vjp", recording)
         value = trace.shaped(lambda y: y)
 
@@ -391,7 +393,7 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
             if isinstance(y, Value) and (isinstance(c, Value) or c != 0):
                 seeds[y] = seeds[y] + c if y in seeds else c
         linked = trace.linked or any(isinstance(c, Value) for c in cts)
-        with enable_grad():
+        with enable_grad(), gc_paused():
             total = trace.pullback_all(seeds) if seeds else [0.0] * len(trace.wrt)
             return tuple(trace.answer(g, linked) for g in total)
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from autograd import Value, no_grad
+from autograd import Value, gc_paused, no_grad
 from nn.checks import data_of, describe, integer, real
 from nn.data import batches, check_seed, check_sequence
 from nn.modules import Module
@@ -231,6 +231,7 @@ def _check_fit(
     return callbacks
 
 
+@gc_paused()  # the collector would walk each step's graph for nothing (autograd.collector)
 def fit(
     model: Module,
     X: Sequence[Any],

@@ -24,6 +24,7 @@ warning saying so.
 
 from __future__ import annotations
 
+import builtins
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -32,10 +33,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from autograd import Value, gc_paused, no_grad
+from autograd import Value, gc_paused, no_grad, ops
 from nn.checks import data_of, describe, integer, real
 from nn.data import batches, check_seed, check_sequence
-from nn.modules import Module
+from nn.init import ACTIVATIONS
+from nn.modules import Layer, Module, Neuron
 from nn.optim import clip_grad_norm_
 
 VANISHING_RATIO = 1e-3
@@ -98,18 +100,42 @@ def _norm(xs: Sequence[float]) -> float:
     return math.sqrt(math.fsum(x * x for x in xs))
 
 
+# Each activation on a float (nn.init.ACTIVATIONS holds Value methods for the common ones)
+_ON_FLOATS = {
+    **ACTIVATIONS,
+    "relu": ops.relu,
+    "tanh": ops.tanh,
+    "sigmoid": ops.sigmoid,
+    "leaky_relu": ops.leaky_relu,
+}
+
+
 def _dead_relus(model: Module, X: Sequence[Any]) -> list[float | None]:
     """Per layer, the fraction of ReLU neurons silent on every probe sample."""
     layers = getattr(model, "layers", None)
     if not isinstance(layers, list) or not all(hasattr(layer, "neurons") for layer in layers):
         return [None] * len(_groups(model))
     alive = [[False] * len(layer.neurons) for layer in layers]
-    with no_grad():
+    own = [
+        type(layer) is Layer and {type(n) for n in layer.neurons} == {Neuron} for layer in layers
+    ]
+    if all(own):  # nn's own layers: the same arithmetic as their forward, on floats (no nodes)
         for x in X[:PROBE_SAMPLES]:
+            h = [v.data if isinstance(v, Value) else float(v) for v in x]
             for k, layer in enumerate(layers):
-                x = layer(x)
-                for j, out in enumerate(x):
-                    alive[k][j] = alive[k][j] or out.data > 0
+                act = _ON_FLOATS[layer.neurons[0].activation]
+                h = [
+                    act(builtins.sum([w.data * v for w, v in zip(n.w, h)], 0.0) + n.b.data)
+                    for n in layer.neurons
+                ]
+                alive[k] = [a or v > 0 for a, v in zip(alive[k], h)]
+    else:
+        with no_grad():
+            for x in X[:PROBE_SAMPLES]:
+                for k, layer in enumerate(layers):
+                    x = layer(x)
+                    for j, out in enumerate(x):
+                        alive[k][j] = alive[k][j] or out.data > 0
     return [
         alive[k].count(False) / len(alive[k]) if layer.neurons[0].activation == "relu" else None
         for k, layer in enumerate(layers)

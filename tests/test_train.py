@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import autograd
-from nn import MLP
+from nn import MLP, Layer
 from nn.data import make_moons, make_spirals
 from nn.losses import cross_entropy, hinge, mse
 from nn.optim import SGD, Adam, StepLR
@@ -213,3 +213,22 @@ def test_compiled_fit_computes_exactly_what_eager_computes_for_any_loss(numpy):
         weights.append([p.data for p in model.parameters()])
     assert histories[1] == pytest.approx(histories[0], rel=1e-12)
     assert weights[1] == pytest.approx(weights[0], rel=1e-12, abs=1e-15)
+
+
+def test_the_dead_relu_probe_on_floats_counts_as_the_layers_forward_does():
+    from nn.data import make_moons
+    from nn.train import _dead_relus
+
+    X, _ = make_moons(300, noise=0.2, seed=0)
+    model = MLP(2, [8, 8, 1], activation="relu", rng=random.Random(3))
+    for layer in model.layers:  # silence three neurons of each layer
+        for neuron in layer.neurons[:3]:
+            neuron.b.data = -50.0
+    fast = _dead_relus(model, X)
+
+    class CustomLayer(Layer):  # not nn's own Layer: the probe runs its forward
+        pass
+
+    for layer in model.layers:
+        layer.__class__ = CustomLayer
+    assert fast == _dead_relus(model, X) == [0.375, 0.625, None]

@@ -157,10 +157,15 @@ class Optimizer:
         """
         loss = closure() if closure is not None else None
         name = type(self).__name__
-        grads = [
-            [_grad(p, f"{name}.step: param group {i}, parameter {j}") for j, p in enumerate(ps)]
-            for i, ps in enumerate(group["params"] for group in self.param_groups)
-        ]
+        grads = []
+        for i, group in enumerate(self.param_groups):
+            gs = []
+            for j, p in enumerate(group["params"]):
+                g = p.grad
+                if type(g) is not float:  # a float needs no check: the common case, fast
+                    g = _grad(p, f"{name}.step: param group {i}, parameter {j}")
+                gs.append(g)
+            grads.append(gs)
         for group, gs in zip(self.param_groups, grads):
             for p, g in zip(group["params"], gs):
                 if g is None:

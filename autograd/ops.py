@@ -18,8 +18,10 @@ from autograd.engine import Op, Value
 Real = float | Value
 
 
-def _call(op: Op, inputs: Sequence[Any], ctx: Any = None) -> Real:
-    """op at `inputs`: a float for numbers, a Value (a node) when any input is a Value."""
+def apply(op: Op, inputs: Sequence[Any], ctx: Any = None) -> Real:
+    """op at `inputs`: a float for numbers, a Value (a node) when any input is a Value.
+
+    The one dispatch behind every function here, `primitive`s and autograd.rules."""
     if not any(isinstance(x, Value) for x in inputs):
         return op.forward(ctx, *[real(x, str(op)) for x in inputs])
     return op.node(
@@ -32,7 +34,7 @@ def _function(op: Op, name: str | None = None) -> Callable[..., Real]:
     name = name or str(op)
 
     def function(x: Real) -> Real:
-        return _call(op, (x,))
+        return apply(op, (x,))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"{name} of a number (a float) or of a Value (a Value)."
@@ -43,7 +45,7 @@ def _function2(op: Op) -> Callable[..., Real]:
     """The function of two inputs for `op`: a Value when either is a Value, else a float."""
 
     def function(a: Real, b: Real) -> Real:
-        return _call(op, (a, b))
+        return apply(op, (a, b))
 
     function.__name__ = function.__qualname__ = str(op)
     function.__doc__ = f"{op}(a, b): a float for numbers, a Value when either is a Value."
@@ -66,13 +68,13 @@ xlog1py = _function2(mathlib.XLOG1PY)
 def log(x: Real, base: Real | None = None) -> Real:
     """The natural log of x, or its log to `base` (log(x) / log(base), as math.log)."""
     if base is None:
-        return _call(engine.LOG, (x,))
-    return _call(engine.DIV, (_call(engine.LOG, (x,)), _call(engine.LOG, (base,))))
+        return apply(engine.LOG, (x,))
+    return apply(engine.DIV, (apply(engine.LOG, (x,)), apply(engine.LOG, (base,))))
 
 
 def logit(x: Real, eps: float | None = None) -> Real:
     """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps], as torch.logit."""
-    return _call(mathlib.LOGIT, (x,), arguments.logit_eps(eps))
+    return apply(mathlib.LOGIT, (x,), arguments.logit_eps(eps))
 
 
 # powers
@@ -117,7 +119,7 @@ i1 = _function(mathlib.I1)
 
 def polygamma(n: int, x: Real) -> Real:
     """The n-th derivative of digamma at x (n = 0: digamma), as torch.polygamma(n, x)."""
-    return _call(mathlib.POLYGAMMA, (x,), arguments.order(n, "polygamma"))
+    return apply(mathlib.POLYGAMMA, (x,), arguments.order(n, "polygamma"))
 
 
 # piecewise
@@ -146,12 +148,12 @@ def where(condition: Any, x: Real, y: Real) -> Real:
     """
     if numeric.is_bool(condition):  # numpy's bool too
         condition = float(condition)
-    return _call(mathlib.WHERE, (condition, x, y))
+    return apply(mathlib.WHERE, (condition, x, y))
 
 
 def clamp(x: Real, min: float | None = None, max: float | None = None) -> Real:  # noqa: A002
     """x within [min, max] (either may be None), as torch.clamp."""
-    return _call(mathlib.CLAMP, (x,), arguments.bounds(min, max, "clamp"))
+    return apply(mathlib.CLAMP, (x,), arguments.bounds(min, max, "clamp"))
 
 
 # activations
@@ -170,14 +172,14 @@ tanhshrink = _function(mathlib.TANHSHRINK)
 
 def leaky_relu(x: Real, negative_slope: float = 0.01) -> Real:
     """x for x > 0, negative_slope * x otherwise."""
-    return _call(engine.LEAKY_RELU, (x,), real(negative_slope, "leaky_relu: negative_slope"))
+    return apply(engine.LEAKY_RELU, (x,), real(negative_slope, "leaky_relu: negative_slope"))
 
 
 def gelu(x: Real, approximate: str = "none") -> Real:
     """x * Phi(x) (Phi the normal CDF); approximate="tanh" is the tanh formula, as PyTorch."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {short(approximate)}")
-    return _call(mathlib.GELU if approximate == "none" else mathlib.GELU_TANH, (x,))
+    return apply(mathlib.GELU if approximate == "none" else mathlib.GELU_TANH, (x,))
 
 
 def softplus(x: Real, beta: float = 1.0, threshold: float = 20.0) -> Real:
@@ -185,12 +187,12 @@ def softplus(x: Real, beta: float = 1.0, threshold: float = 20.0) -> Real:
     beta = real(beta, "softplus: beta")
     if beta == 0:
         raise ValueError("softplus: beta must not be 0")
-    return _call(mathlib.SOFTPLUS, (x,), (beta, real(threshold, "softplus: threshold")))
+    return apply(mathlib.SOFTPLUS, (x,), (beta, real(threshold, "softplus: threshold")))
 
 
 def elu(x: Real, alpha: float = 1.0) -> Real:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return _call(mathlib.ELU, (x,), real(alpha, "elu: alpha"))
+    return apply(mathlib.ELU, (x,), real(alpha, "elu: alpha"))
 
 
 def celu(x: Real, alpha: float = 1.0) -> Real:
@@ -198,27 +200,27 @@ def celu(x: Real, alpha: float = 1.0) -> Real:
     alpha = real(alpha, "celu: alpha")
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    return _call(mathlib.CELU, (x,), alpha)
+    return apply(mathlib.CELU, (x,), alpha)
 
 
 def hardtanh(x: Real, min_val: float = -1.0, max_val: float = 1.0) -> Real:
     """x clamped to [min_val, max_val], with a slope of 1 strictly inside, as PyTorch."""
-    return _call(mathlib.HARDTANH, (x,), arguments.bounds(min_val, max_val, "hardtanh"))
+    return apply(mathlib.HARDTANH, (x,), arguments.bounds(min_val, max_val, "hardtanh"))
 
 
 def softshrink(x: Real, lambd: float = 0.5) -> Real:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
-    return _call(mathlib.SOFTSHRINK, (x,), arguments.lambd(lambd, "softshrink"))
+    return apply(mathlib.SOFTSHRINK, (x,), arguments.lambd(lambd, "softshrink"))
 
 
 def hardshrink(x: Real, lambd: float = 0.5) -> Real:
     """x outside [-lambd, lambd], 0 inside."""
-    return _call(mathlib.HARDSHRINK, (x,), arguments.lambd(lambd, "hardshrink"))
+    return apply(mathlib.HARDSHRINK, (x,), arguments.lambd(lambd, "hardshrink"))
 
 
 def threshold(x: Real, threshold: float, value: float) -> Real:
     """x above `threshold`, `value` otherwise, as torch.nn.functional.threshold."""
-    return _call(
+    return apply(
         mathlib.THRESHOLD,
         (x,),
         (real(threshold, "threshold: threshold"), real(value, "threshold: value")),
@@ -251,7 +253,7 @@ def _reduce(op: Op, values: Iterable[Real], where: str) -> Real:
         if op is mathlib.MEAN:
             raise ValueError("mean: needs at least one value")
         return 1.0
-    return _call(op, items)
+    return apply(op, items)
 
 
 class Primitive(Op):
@@ -297,10 +299,7 @@ class Primitive(Op):
     def __call__(self, *inputs: Real) -> Real:
         if len(inputs) != len(self.partials):
             raise TypeError(f"{self.name}: takes {len(self.partials)} input(s), got {len(inputs)}")
-        if not any(isinstance(x, Value) for x in inputs):
-            return self.forward(None, *[real(x, self.name) for x in inputs])
-        values = tuple(x if isinstance(x, Value) else Value(real(x, self.name)) for x in inputs)
-        return self.node(values)
+        return apply(self, inputs)
 
     def __reduce__(self) -> Any:
         return Primitive, (self.fn, self.partials, self.name, self.numpy_fn, self.numpy_partials)

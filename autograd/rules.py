@@ -37,6 +37,7 @@ from autograd.engine import (
 )
 from autograd.engine import sum as value_sum
 from autograd.mode import births, enable_grad, is_grad_enabled, no_grad
+from autograd.ops import apply
 
 
 class _Custom:
@@ -53,12 +54,10 @@ class _Custom:
     def __call__(self, *args: Any) -> Any:
         if self.op is None:  # no rule yet: f itself, as JAX does
             return self.f(*args)
-        if not any(isinstance(a, Value) for a in args):
-            return self.op.forward(self._ctx(), *[real(a, self.name) for a in args])
-        values = tuple(a if isinstance(a, Value) else Value(real(a, self.name)) for a in args)
-        return self.op.node(values, self._ctx())
+        return apply(self.op, args, self.new_ctx())
 
-    def _ctx(self) -> Any:
+    def new_ctx(self) -> Any:
+        """The constant a new node of this rule's op holds (custom_vjp: a place for residuals)."""
         return None
 
 
@@ -131,7 +130,7 @@ class custom_vjp(_Custom):  # noqa: N801 - as jax.custom_vjp
 
         self.op = Op(name, forward, derivatives, vectorized=False)
 
-    def _ctx(self) -> Any:
+    def new_ctx(self) -> Any:
         return {}  # the node's own place for fwd's residuals
 
 

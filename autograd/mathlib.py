@@ -55,11 +55,12 @@ def _lanes(f: Callable[[float], float]) -> Callable[[Any], Any]:
     return lambda x: num.numpy().vectorize(f, otypes=[float])(x)
 
 
-def _math2(a: Any, b: Any, on_floats: Callable[[float, float], float], numpy_name: str) -> Any:
-    """A forward of two inputs: `on_floats` on floats, numpy's function `numpy_name` on arrays."""
+def _math2(a: Any, b: Any, on_floats: Callable[[float, float], float], on_arrays: Any) -> Any:
+    """A forward of two inputs: `on_floats` on floats; on arrays numpy's function named
+    `on_arrays` (or `on_arrays` itself, when it is a function)."""
     if type(a) is float and type(b) is float:
         return on_floats(a, b)
-    return getattr(num.numpy(), numpy_name)(a, b)
+    return on_arrays(a, b) if callable(on_arrays) else getattr(num.numpy(), on_arrays)(a, b)
 
 
 def _unary(
@@ -275,15 +276,13 @@ RADIANS = _unary(
 def _logaddexp(base_log: Callable, base_log1p_exp: Callable, numpy_name: str) -> Callable:
     """log(e^a + e^b) (or log2(2^a + 2^b)) without overflow: max plus a correction."""
 
-    def forward(c: Any, a: Any, b: Any) -> Any:
-        if type(a) is float and type(b) is float:
-            if a == b:  # inf and inf, -inf and -inf: no inf - inf
-                return a + base_log(2.0) if math.isfinite(a) else a
-            top = max(a, b) if a == a and b == b else nan
-            return top + base_log1p_exp(-abs(a - b)) if math.isfinite(top) else top
-        return getattr(num.numpy(), numpy_name)(a, b)
+    def on_floats(a: float, b: float) -> float:
+        if a == b:  # inf and inf, -inf and -inf: no inf - inf
+            return a + base_log(2.0) if math.isfinite(a) else a
+        top = max(a, b) if a == a and b == b else nan
+        return top + base_log1p_exp(-abs(a - b)) if math.isfinite(top) else top
 
-    return forward
+    return lambda c, a, b: _math2(a, b, on_floats, numpy_name)
 
 
 def _d_logaddexp(c, out, a, b):  # the softmax of the two: 1/2 each at a tie, exactly
@@ -503,9 +502,9 @@ def _modulo(name: str, on_floats: Callable, numpy_name: str) -> Op:
 
     def forward(c: Any, a: Any, b: Any) -> Any:
         num.refuse(b == 0, ZeroDivisionError, f"{name}: {{}} modulo {{}} divides by zero", a, b)
-        if type(a) is float and type(b) is float:
-            return on_floats(a, b) if math.isfinite(a) and b == b else nan
-        return getattr(num.numpy(), numpy_name)(a, b)
+        return _math2(
+            a, b, lambda x, y: on_floats(x, y) if math.isfinite(x) and y == y else nan, numpy_name
+        )
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
         a, b, out = num.data(a), num.data(b), num.data(out)
@@ -561,12 +560,13 @@ def _d_clamp(bounds, out, x):  # 1 inside the bounds, ends included; 0 at nan, a
 def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
     """maximum and minimum: nan wins; a tie splits the gradient half and half."""
 
-    def forward(c: Any, a: Any, b: Any) -> Any:
-        if type(a) is float and type(b) is float:
-            return nan if a != a or b != b else pick(a, b)
-        np = num.numpy()  # at a tie a itself, as max and min give (-0.0 against 0.0)
+    def on_arrays(a: Any, b: Any) -> Any:  # at a tie a itself, as max and min give (-0.0, 0.0)
+        np = num.numpy()
         wins = (b > a) if larger else (b < a)
         return np.where((a != a) | (b != b), nan, np.where(wins, b, a))
+
+    def forward(c: Any, a: Any, b: Any) -> Any:
+        return _math2(a, b, lambda x, y: nan if x != x or y != y else pick(x, y), on_arrays)
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
         a, b = num.data(a), num.data(b)  # (a Value's == is identity: compare numbers)
@@ -582,9 +582,7 @@ def _nan_ignoring(name: str, pick: Callable, numpy_name: str) -> Op:
     """fmax and fmin: a nan loses to a number; a tie's gradient goes to a, as PyTorch."""
 
     def forward(c: Any, a: Any, b: Any) -> Any:
-        if type(a) is float and type(b) is float:
-            return b if a != a else a if b != b else pick(a, b)
-        return getattr(num.numpy(), numpy_name)(a, b)
+        return _math2(a, b, lambda x, y: y if x != x else x if y != y else pick(x, y), numpy_name)
 
     def derivatives(c: Any, out: Any, a: Any, b: Any) -> tuple:
         a, b, out = num.data(a), num.data(b), num.data(out)

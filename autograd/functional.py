@@ -340,12 +340,20 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     Forward mode: one pass from the inputs on, carrying a tangent with each value.
     For f returning a list or tuple, the tangent is one of the same length.
     """
-    f = function(f, "jvp")
     primals, tangents = _paired(primals, tangents, "jvp")
+    trace, value = _recorded(f, tuple(primals), "jvp", links=tangents)
+    with enable_grad(), gc_paused():
+        return value, trace.push(tangents)
+
+
+def _recorded(f: Callable, primals: tuple, where: str, links: Sequence[Any] = ()) -> tuple:
+    """(f's trace at primals, with respect to all of them; f's output, answered)."""
+    f = function(f, where)
+    _numbers(primals, "primals", where)
     recording = is_grad_enabled()
     with enable_grad(), gc_paused():
-        trace = _Trace(f, tuple(primals), None, "jvp", recording, links=tangents)
-        return trace.shaped(lambda y: y), trace.push(tangents)
+        trace = _Trace(f, primals, None, where, recording, links=links)
+        return trace, trace.shaped(lambda y: y)
 
 
 def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
@@ -354,12 +362,7 @@ def linearize(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     As jax.linearize: f runs once; each call of f_jvp is one forward pass over its
     graph, the local derivatives computed on the first and kept.
     """
-    f = function(f, "linearize")
-    _numbers(primals, "primals", "linearize")
-    recording = is_grad_enabled()
-    with enable_grad(), gc_paused():
-        trace = _Trace(f, primals, None, "linearize", recording)
-        value = trace.shaped(lambda y: y)
+    trace, value = _recorded(f, primals, "linearize")
 
     def f_jvp(*tangents: Any) -> Any:
         _paired(primals, tangents, "linearize: f_jvp")
@@ -375,12 +378,7 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     Reverse mode. The cotangent has f's output's shape (a number, or a sequence as
     long as the list f returns); f_vjp returns a tuple, one entry per primal.
     """
-    f = function(f, "vjp")
-    _numbers(primals, "primals", "vjp")
-    recording = is_grad_enabled()
-    with enable_grad(), gc_paused():
-        trace = _Trace(f, primals, None, "vjp", recording)
-        value = trace.shaped(lambda y: y)
+    trace, value = _recorded(f, primals, "vjp")
 
     def f_vjp(cotangent: Any) -> tuple:
         many = isinstance(trace.out, (list, tuple))

@@ -12,28 +12,19 @@ from __future__ import annotations
 
 import argparse
 import gc
-import random
 import statistics
 import time
 
-from micrograd.nn import MLP as MgMLP
-from moons_step import micrograd_loss, ours_loss, step
+from moons_step import micrograd_loss, moons_setup, ours_loss, step
 
 from autograd import gc_paused
-from nn import MLP
-from nn.data import make_moons
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
-    X, labels = make_moons(100, noise=0.1, seed=0)
-    Y = [2.0 * label - 1.0 for label in labels]
-    random.seed(1)
-    ours = MLP(2, [16, 16, 1])
-    random.seed(1)
-    theirs = MgMLP(2, [16, 16, 1])
+    X, Y, ours, theirs = moons_setup()
     engines = {
         "valuegrad": (ours_loss, ours, ours.parameters()),
         "micrograd": (micrograd_loss, theirs, theirs.parameters()),

@@ -15,14 +15,10 @@ Run: python benchmarks/floor.py [--repeats N]
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import time
 
-from moons_step import ours_loss, step
-
-from nn import MLP
-from nn.data import make_moons
+from moons_step import moons_setup, ours_loss, step
 
 ALPHA, LR = 1e-4, 0.1
 
@@ -106,10 +102,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args(argv)
-    X, labels = make_moons(100, noise=0.1, seed=0)
-    Y = [2.0 * label - 1.0 for label in labels]
-    random.seed(1)
-    model = MLP(2, [16, 16, 1])
+    X, Y, model, _ = moons_setup()
     params = model.parameters()
     layers, tape_params = tape_model(model)
     first = (floor_step(layers, X, Y, tape_params), step(ours_loss, model, X, Y, params))

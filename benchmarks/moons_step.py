@@ -85,17 +85,24 @@ def expression(V, n):
     return x
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
-    args = parser.parse_args(argv)
-
+def moons_setup():
+    """The step's data and models, shared by the benchmarks: (X, Y, valuegrad's MLP,
+    micrograd's MLP), both models drawn after random.seed(1)."""
     X, y = make_moons(100, noise=0.1, seed=0)
     Y = [2.0 * label - 1.0 for label in y]
     random.seed(1)
     ours = MLP(2, [16, 16, 1])
     random.seed(1)
     theirs = MgMLP(2, [16, 16, 1])
+    return X, Y, ours, theirs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    X, Y, ours, theirs = moons_setup()
     ours_params, their_params = ours.parameters(), theirs.parameters()
 
     times = {"valuegrad": [], "micrograd": []}

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import packing
 from autograd.arguments import short
 from autograd.collector import gc_paused
 from autograd.engine import DOT, Value, topological_order
@@ -53,8 +54,34 @@ class _Run:
 
     vals: list  # slot -> array (B,), or a float for lane-independent slots
     mats: dict[int, np.ndarray]  # block id -> (rows, B) matrix
-    theta: np.ndarray  # the parameters' data, as one vector
+    plan: _Plan  # where the parameters' numbers are, for this call
     batch: tuple[int]  # (B,)
+    theta: np.ndarray = None  # every parameter's number (at plan.positions)
+
+
+@dataclass
+class _Plan:
+    """Where a program's parameters live: a packing's arrays (autograd.packing), mostly.
+
+    `theta` holds every parameter's number at `positions` (parameter i at
+    positions[i]); `grad` is where their gradients go. When every parameter is
+    packed, they are the packing's own arrays, and a layer's weights and biases
+    are views into them (`weights[k]`, `biases[k]`, for the layer of step k; None
+    when the layout allows no view). Otherwise (a parameter of a Value subclass)
+    theta is gathered for each call and the gradients go to `.grad` one by one.
+    """
+
+    generation: int
+    packing: packing.Packing | None
+    positions: np.ndarray
+    loose: list[tuple[int, int]]  # (slot, position) of parameters read one by one
+    weights: dict[int, tuple[Any, Any]]  # step -> (data view, grad view) or (None, None)
+    biases: dict[int, tuple[Any, Any]]
+
+    def theta(self, params: list[Value]) -> np.ndarray:
+        if self.packing is not None:
+            return self.packing.data
+        return np.array([p.data for p in params], dtype=float)
 
 
 class Program:
@@ -123,6 +150,11 @@ class Program:
             if isinstance(rows, list):
                 self._block(tuple(rows))
         self.steps = self._schedule(nodes, slot)
+        # parameters read one number at a time: by single nodes, or returned as they are
+        read = {s for step in self.steps if step.kind == "node" for s in step.ins}
+        read.update(self.outputs)
+        self.loose_slots = sorted(s for s in read if self._is_param(s))
+        self.plan: _Plan | None = None
 
     def _new(self, slot: dict[int, int], v: Value) -> int:
         slot[id(v)] = len(slot)
@@ -197,17 +229,60 @@ class Program:
 
     # ---- running ---------------------------------------------------------------
 
+    def _plan(self) -> _Plan:
+        """The parameters' places, worked out again only when some parameter has moved."""
+        plan = self.plan
+        if plan is not None and plan.generation == packing.generation():
+            return plan
+        # Pack the layers' parameters first, so that a model's parameters (an
+        # optimizer's group) fill one stretch of the arrays, then the others.
+        in_layers = [i for st in self.steps if st.kind == "layer" for i in _members(st)]
+        order = list(dict.fromkeys([*in_layers, *range(len(self.params))]))
+        where = None
+        if all(packing.packable(p) for p in self.params) and self.params:
+            where, positions = packing.pack([self.params[i] for i in order])
+            positions = positions[np.argsort(order)]
+            theta, grad = where.data, where.grad
+        else:
+            positions = np.arange(len(self.params))
+        weights, biases = {}, {}
+        for k, st in enumerate(self.steps):
+            if st.kind == "layer":
+                views = [(None, None), (None, None)]
+                for j, at in enumerate((st.weights, st.biases)):
+                    if where is not None and at is not None:
+                        view = packing.strided(theta, positions[at])
+                        if view is not None:
+                            views[j] = (view, packing.strided(grad, positions[at]))
+                weights[k], biases[k] = views
+        first = self.n_inputs
+        loose = [(s, int(positions[s - first])) for s in self.loose_slots]
+        plan = _Plan(packing.generation(), where, positions, loose, weights, biases)
+        self.plan = plan
+        return plan
+
     def _load(self, arrays: list[np.ndarray]) -> _Run:
-        run = _Run([None] * self.n_slots, {}, np.empty(0), arrays[0].shape[:1])
+        plan = self._plan()
+        run = _Run([None] * self.n_slots, {}, plan, arrays[0].shape[:1])
         for rows, a in zip(self.input_slots, arrays):
             if isinstance(rows, list):
                 self._store(self.row_of[rows[0]][0], np.ascontiguousarray(a.T), run)
             else:
                 run.vals[rows] = a
-        data = [p.data for p in self.params]
-        run.vals[self.n_inputs : self.n_inputs + len(data)] = data
-        run.theta = np.array(data)  # the same, as one vector for the layers' matrices
+        run.theta = plan.theta(self.params)
+        if plan.loose:
+            numbers = run.theta[[at for _, at in plan.loose]].tolist()
+            for (s, _), x in zip(plan.loose, numbers):
+                run.vals[s] = x
         return run
+
+    def _weights(self, k: int, step: _Step, run: _Run) -> np.ndarray:
+        view = run.plan.weights[k][0]
+        return view if view is not None else run.theta[run.plan.positions[step.weights]]
+
+    def _biases(self, k: int, step: _Step, run: _Run) -> np.ndarray:
+        view = run.plan.biases[k][0]
+        return view if view is not None else run.theta[run.plan.positions[step.biases]]
 
     def _block_of(self, slots: Sequence[int]) -> int | None:
         """The block whose rows are exactly `slots`, in order, if there is one."""
@@ -226,13 +301,13 @@ class Program:
     def forward(self, arrays: list[np.ndarray]) -> _Run:
         run = self._load(arrays)
         vals = run.vals
-        for step in self.steps:
+        for k, step in enumerate(self.steps):
             if step.kind == "node":
                 vals[step.out] = step.forward(step.ctx, *[vals[s] for s in step.ins])
             elif step.kind == "layer":
-                out = _product(run.theta[step.weights], self._matrix(step.ins, run), False)
+                out = _product(self._weights(k, step, run), self._matrix(step.ins, run), False)
                 if step.biases is not None:
-                    out += run.theta[step.biases][:, None]
+                    out += self._biases(k, step, run)[:, None]
                 self._store(step.out, out, run)
             else:
                 self._store(step.out, step.forward(step.ctx, run.mats[step.in_block]), run)
@@ -243,11 +318,12 @@ class Program:
         for r, s in enumerate(self.blocks[bid]):
             run.vals[s] = block[r]
 
-    def backward(self, run: _Run, seeds: list[np.ndarray]) -> list[float]:
-        """d(sum of seeds * outputs) / d(each captured parameter)."""
+    def backward(self, run: _Run, seeds: list[np.ndarray]) -> _Gradients:
+        """d(sum of seeds * outputs) / d(each captured parameter), ready to add to `.grad`."""
         vals, mats = run.vals, run.mats
         grads: list[Any] = [None] * self.n_slots
         gmats: dict[int, np.ndarray] = {}
+        found = _Gradients(self, run.plan)
 
         def add_block(bid: int, G: np.ndarray) -> None:
             if bid in gmats:
@@ -255,17 +331,15 @@ class Program:
             else:
                 gmats[bid] = G.copy()
 
-        totals = [0.0] * len(self.params)  # from single nodes
         # A lane-independent node's gradient is summed over the batch; whether any lane
         # sent a nonzero one is kept beside it, so a sum that cancels to 0 still flows.
         flowing: dict[int, bool] = {}
-        layer_totals = np.zeros(len(self.params))  # from layers' matrix products
 
         def add(s: int, g: Any) -> None:
             if s < self.n_inputs:
                 return  # inputs are data: no gradient wanted
             if self._is_param(s):  # a leaf: sum over the batch right away
-                totals[s - self.n_inputs] += g if type(g) is float else float(np.sum(g))
+                found.add(s, g if type(g) is float else float(np.sum(g)))
             elif s in self.row_of:
                 bid, r = self.row_of[s]
                 if bid not in gmats:
@@ -288,7 +362,8 @@ class Program:
 
         for s, seed in zip(self.outputs, seeds):
             add(s, seed)
-        for step in reversed(self.steps):
+        for k in range(len(self.steps) - 1, -1, -1):
+            step = self.steps[k]
             if step.kind == "node":
                 g = grad_of(step.out)
                 if g is None:
@@ -309,16 +384,16 @@ class Program:
                     continue
                 X = self._matrix(step.ins, run)
                 if any(s >= self.n_inputs for s in step.ins):
-                    dX = _product(run.theta[step.weights].T, G)
+                    dX = _product(self._weights(k, step, run).T, G)
                     bid = self._block_of(step.ins)
                     if bid is not None:
                         add_block(bid, dX)
                     else:
                         for s, row in zip(step.ins, dX):
                             add(s, row)
-                np.add.at(layer_totals, step.weights, _product(G, X.T))  # a weight may repeat
+                found.layer(run.plan.weights[k][1], step.weights, _product(G, X.T))
                 if step.biases is not None:
-                    np.add.at(layer_totals, step.biases, G.sum(axis=1))
+                    found.layer(run.plan.biases[k][1], step.biases, G.sum(axis=1))
             else:
                 G = gmats.get(step.out)
                 if G is None:
@@ -326,7 +401,60 @@ class Program:
                 (local,) = step.derivative(step.ctx, mats[step.out], mats[step.in_block])
                 ins = [mats[step.in_block]]
                 add_block(step.in_block, _flow(local, G, step, mats[step.out], ins))
-        return [a + b for a, b in zip(totals, layer_totals.tolist())]
+        return found
+
+
+class _Gradients:
+    """A backward pass's parameter gradients, held until it has finished without error.
+
+    `commit` then adds them into the parameters' gradients: whole arrays into a
+    packing's `grad` (views of a layer's block, or its positions), or `.grad` one by
+    one for what is not packed, or where a `.grad` is None or a Value.
+    """
+
+    def __init__(self, program: Program, plan: _Plan):
+        self.program, self.plan = program, plan
+        self.single: dict[int, float] = {}  # parameter index -> gradient, from single nodes
+        self.blocks: list[tuple[Any, Any, np.ndarray]] = []  # (grad view, indices, values)
+
+    def add(self, slot: int, g: float) -> None:
+        i = slot - self.program.n_inputs
+        self.single[i] = self.single.get(i, 0.0) + g
+
+    def layer(self, view: Any, indices: Any, values: np.ndarray) -> None:
+        self.blocks.append((view, indices, values))
+
+    def commit(self) -> None:
+        plan, params = self.plan, self.program.params
+        where = plan.packing
+        if where is not None and not where.odd:  # the common case: whole arrays
+            for view, indices, values in self.blocks:
+                if view is not None:
+                    view += values
+                else:  # a weight may repeat: add.at sums every use
+                    np.add.at(where.grad, plan.positions[indices], values)
+            if self.single:
+                at = plan.positions[list(self.single)]
+                np.add.at(where.grad, at, list(self.single.values()))
+            return
+        total = np.zeros(len(params))  # one number per parameter, then one by one
+        for _, indices, values in self.blocks:
+            np.add.at(total, indices, values)
+        for i, g in self.single.items():
+            total[i] += g
+        for p, g in zip(params, total.tolist()):
+            if p.grad is not None:
+                p.grad = p.grad + g
+            elif g != 0:  # unreached, as eager leaves it: None stays None
+                p.grad = g
+
+
+def _members(step: _Step) -> list[int]:
+    """The parameter indices of a layer step: each neuron's weights, then its bias."""
+    rows = step.weights.tolist()
+    if step.biases is not None:
+        rows = [[*row, b] for row, b in zip(rows, step.biases.tolist())]
+    return [i for row in rows for i in row]
 
 
 def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) -> Any:
@@ -469,12 +597,8 @@ class Compiled:
                 )
             per_output = [seeds] if program.single else list(seeds.T)
             with np.errstate(all="ignore"):
-                grads = program.backward(run, per_output)
-            for p, g in zip(program.params, grads):
-                if p.grad is not None:
-                    p.grad = p.grad + g
-                elif g != 0:  # unreached, as eager leaves it: None stays None
-                    p.grad = g
+                found = program.backward(run, per_output)
+            found.commit()
 
         return outputs, backward
 

@@ -19,6 +19,7 @@ relu, are vectorised correctly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -150,9 +151,17 @@ class Program:
             if isinstance(rows, list):
                 self._block(tuple(rows))
         self.steps = self._schedule(nodes, slot)
-        # parameters read one number at a time: by single nodes, or returned as they are
+        # Slots read one at a time: by single nodes, as outputs, or by a layer whose
+        # inputs are not one block. Only these rows of a block get a view of their own.
         read = {s for step in self.steps if step.kind == "node" for s in step.ins}
         read.update(self.outputs)
+        for step in self.steps:
+            if step.kind == "layer" and self._block_of(step.ins) is None:
+                read.update(step.ins)
+        self.rows_read = {
+            bid: [(r, s) for r, s in enumerate(rows) if s in read]
+            for bid, rows in self.blocks.items()
+        }
         self.loose_slots = sorted(s for s in read if self._is_param(s))
         self.plan: _Plan | None = None
 
@@ -315,7 +324,7 @@ class Program:
 
     def _store(self, bid: int, block: np.ndarray, run: _Run) -> None:
         run.mats[bid] = block
-        for r, s in enumerate(self.blocks[bid]):
+        for r, s in self.rows_read[bid]:
             run.vals[s] = block[r]
 
     def backward(self, run: _Run, seeds: list[np.ndarray]) -> _Gradients:
@@ -500,8 +509,8 @@ def _product(A: np.ndarray, B: np.ndarray, backward: bool = True) -> np.ndarray:
     rounds each product; and going backward, a term with a zero factor is 0, even
     against inf or nan, as nothing flows through a zero derivative.
     """
-    out = A @ B
-    if np.all(np.isfinite(out)):
+    out = A * B if A.shape[1] == 1 else A @ B  # one term each: the products alone, faster
+    if math.isfinite(out.sum()) or np.all(np.isfinite(out)):  # a finite sum: all finite
         return out
     for i in range(A.shape[0]):  # the rare non-finite case: term by term, one row at a time
         terms = A[i][:, None] * B

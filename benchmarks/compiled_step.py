@@ -1,133 +1,237 @@
-"""The compiled moons step (autograd.compile) against PyTorch's batched float64 step and micrograd.
+"""The compiled training step against PyTorch float64 (and JAX's jit, where installed).
 
-Same model, data and loss as benchmarks/moons_step.py: MLP(2, [16, 16, 1]) on 100
-two-moons points, hinge loss averaged plus 1e-4 * sum(p * p), plain SGD. The L2
-term is applied as its gradient, 2e-4 * p, in the update (SGD's weight decay),
-by all three: it has no per-sample part to vectorise. Then how the cost grows
-with the batch size and with the width, against PyTorch (one thread each).
+Same model and data as benchmarks/moons_step.py: MLP(2, [width, width, 1]) on
+two-moons points, the hinge loss relu(1 - y * score) averaged over the batch.
+Each system runs the loop its users write, optimizer included:
 
-Run: python benchmarks/compiled_step.py   (needs the `bench` and `parity` extras)
+- valuegrad: `optimizer.zero_grad(); loss = step(X, Y); optimizer.step()` with
+  `step = autograd.compile(...)` and `nn.optim.Adam(model.parameters())`;
+- PyTorch: `optimizer.zero_grad(); loss = ...; loss.backward(); optimizer.step()`
+  with `torch.optim.Adam`, float64, one thread (`torch.set_num_threads(1)`);
+- JAX (if importable): one `jax.jit`-ed function doing value_and_grad and the same
+  Adam update, float64, with XLA's CPU thread pool limited to one thread.
+
+The systems run interleaved, cell by cell, so that they see the same machine
+load. Printed: each system's median ms (and range), and the ratios of medians.
+The first table is the moons step of moons_step.py (width 16, batch 100) with
+micrograd beside them.
+
+Run: python benchmarks/compiled_step.py [--repeats N] [--widths ...] [--batches ...]
+(needs the `bench` and `parity` extras; JAX only if importable)
 """
 
 from __future__ import annotations
 
-import argparse
-import random
-import statistics
-import time
+import os
 
-import numpy as np
-import torch
-from micrograd.engine import Value as MgValue
-from micrograd.nn import MLP as MgMLP
+os.environ.setdefault(  # before JAX starts: one thread, as the others
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
-import autograd
-from nn import MLP
-from nn.data import make_moons
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
-ALPHA, LR = 1e-4, 0.1
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from micrograd.engine import Value as MgValue  # noqa: E402
+from micrograd.nn import MLP as MgMLP  # noqa: E402
+
+import autograd  # noqa: E402
+from nn import MLP  # noqa: E402
+from nn.data import make_moons  # noqa: E402
+from nn.optim import Adam  # noqa: E402
+
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+except ImportError:
+    jax = None
+
+LR = 1e-3
 
 
-def compiled_step(width: int):
+def ours(width: int):
     model = MLP(2, [width, width, 1], rng=random.Random(1))
-    params = model.parameters()
-
+    optimizer = Adam(model.parameters(), lr=LR)
     step = autograd.compile(lambda x, y: (1 - y * model(x)).relu())
 
     def run(X, Y):
-        model.zero_grad()
-        step(X, Y)
-        for p in params:  # SGD; weight decay 2 * ALPHA is the gradient of the L2 term
-            p.data -= LR * (p.grad + 2 * ALPHA * p.data)
+        optimizer.zero_grad()
+        loss = step(X, Y)
+        optimizer.step()
+        return loss
 
-    return run
+    return run, model
 
 
-def torch_step(width: int):
-    torch.manual_seed(1)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(2, width),
-        torch.nn.ReLU(),
-        torch.nn.Linear(width, width),
-        torch.nn.ReLU(),
-        torch.nn.Linear(width, 1),
-    ).double()
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR, weight_decay=2 * ALPHA)
+def pytorch(model: MLP):
+    net = model.to_torch()  # the same initial weights
+    optimizer = torch.optim.Adam(net.parameters(), lr=LR)
 
     def run(X, Y):
-        scores = model(X).squeeze(1)
-        loss = torch.relu(1 - Y * scores).mean()
         optimizer.zero_grad()
+        loss = torch.relu(1 - Y * net(X).squeeze(1)).mean()
         loss.backward()
         optimizer.step()
+        return loss.item()
 
     return run
 
 
-def micrograd_step():
+def jax_step(model: MLP):
+    layers = [
+        (
+            jnp.array([[w.data for w in n.w] for n in layer.neurons]),
+            jnp.array([n.b.data for n in layer.neurons]),
+        )
+        for layer in model.layers
+    ]
+    state = {"params": layers, "m": jax.tree.map(jnp.zeros_like, layers)}
+    state["v"] = jax.tree.map(jnp.zeros_like, layers)
+    state["t"] = jnp.zeros((), dtype=jnp.float64)
+
+    def loss_fn(params, X, Y):
+        h = X
+        for i, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if i < len(params) - 1:
+                h = jax.nn.relu(h)
+        return jax.nn.relu(1 - Y * h[:, 0]).mean()
+
+    @jax.jit
+    def update(state, X, Y):
+        loss, g = jax.value_and_grad(loss_fn)(state["params"], X, Y)
+        t = state["t"] + 1
+        m = jax.tree.map(lambda m, g: 0.9 * m + 0.1 * g, state["m"], g)
+        v = jax.tree.map(lambda v, g: 0.999 * v + 0.001 * g * g, state["v"], g)
+        c1, c2 = 1 - 0.9**t, 1 - 0.999**t
+        params = jax.tree.map(
+            lambda p, m, v: p - LR / c1 * m / (jnp.sqrt(v) / jnp.sqrt(c2) + 1e-8),
+            state["params"],
+            m,
+            v,
+        )
+        return {"params": params, "m": m, "v": v, "t": t}, loss
+
+    box = [state]
+
+    def run(X, Y):
+        box[0], loss = update(box[0], X, Y)
+        return float(loss)  # waits for the result
+
+    return run
+
+
+def data(n: int):
+    X, y = make_moons(max(n, 2), noise=0.1, seed=0)
+    X, Y = np.array(X)[:n], (2.0 * np.array(y) - 1.0)[:n]
+    return X, Y
+
+
+def interleaved(runs: dict, args: dict, repeats: int) -> dict[str, list[float]]:
+    """ms per step of each system, alternating systems within every round."""
+    for name, run in runs.items():
+        run(*args[name])  # warm up (trace, jit)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            t0 = time.perf_counter()
+            run(*args[name])
+            times[name].append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+def cell(width: int, n: int, budget: float) -> dict[str, list[float]]:
+    run, model = ours(width)
+    runs = {"valuegrad": run, "pytorch": pytorch(model)}
+    if jax is not None:
+        runs["jax"] = jax_step(model)
+    X, Y = data(n)
+    f64 = torch.float64
+    args = {
+        "valuegrad": (X, Y),
+        "pytorch": (torch.tensor(X, dtype=f64), torch.tensor(Y, dtype=f64)),
+        "jax": (jnp.array(X), jnp.array(Y)) if jax is not None else None,
+    }
+    t0 = time.perf_counter()
+    interleaved(runs, args, 1)
+    once = time.perf_counter() - t0
+    repeats = int(min(max(budget / max(once, 1e-6), 3), 200))
+    return interleaved(runs, args, repeats)
+
+
+def micrograd_step(X, Y):
     random.seed(1)
     model = MgMLP(2, [16, 16, 1])
 
-    def run(X, Y):
+    def run():
         inputs = [list(map(MgValue, row)) for row in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -y * s).relu() for y, s in zip(Y, scores)]
+        losses = [(1 + -y * s).relu() for y, s in zip(Y, map(model, inputs))]
         loss = sum(losses) * (1.0 / len(losses))
         model.zero_grad()
         loss.backward()
         for p in model.parameters():
-            p.data -= LR * (p.grad + 2 * ALPHA * p.data)
+            p.data -= LR * p.grad
 
     return run
 
 
-def median_ms(run, args, repeats: int) -> float:
-    run(*args)  # warm up (and trace)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run(*args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
-
-
-def data(n: int):
-    X, y = make_moons(n, noise=0.1, seed=0)
-    Y = [2.0 * v - 1.0 for v in y]
-    f64 = torch.float64
-    return X, Y, np.array(X), np.array(Y), torch.tensor(X, dtype=f64), torch.tensor(Y, dtype=f64)
+def show(times: list[float]) -> str:
+    return f"{statistics.median(times):9.3f} ({min(times):.3f}-{max(times):.3f})"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--budget", type=float, default=1.0, help="seconds per cell")
+    parser.add_argument("--widths", type=int, nargs="+", default=[16, 64, 256, 1024])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 100, 1000, 10000])
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # one core each, like our numpy replay
+    print(f"numpy BLAS: {_blas()}; torch threads: {torch.get_num_threads()}")
+    print("JAX:", jax.__version__ if jax is not None else "not installed (column left out)")
 
-    X, Y, Xn, Yn, Xt, Yt = data(100)
-    ours = median_ms(compiled_step(16), (Xn, Yn), args.repeats)
-    theirs = median_ms(torch_step(16), (Xt, Yt), args.repeats)
-    micro = median_ms(micrograd_step(), (X, Y), 3)
-    print("moons step, MLP(2, [16, 16, 1]), 100 points, hinge + L2, SGD (median ms):")
-    print(f"  micrograd            {micro:9.3f} ms")
-    print(f"  valuegrad compiled   {ours:9.3f} ms   {micro / ours:6.0f}x faster than micrograd")
-    print(f"  PyTorch float64      {theirs:9.3f} ms   compiled / PyTorch = {ours / theirs:.2f}")
+    X, Y = data(100)
+    grid = cell(16, 100, args.budget)
+    t0 = time.perf_counter()
+    micrograd_step(X.tolist(), Y.tolist())()
+    micro = (time.perf_counter() - t0) * 1e3
+    ours_ms = statistics.median(grid["valuegrad"])
+    print("\nmoons step, MLP(2, [16, 16, 1]), 100 points, hinge loss, Adam (median ms, range):")
+    print(f"  micrograd (one step, eager)  {micro:9.3f}")
+    for name, times in grid.items():
+        print(f"  {name:<28s} {show(times)}")
+    print(f"  valuegrad compiled is {micro / ours_ms:.0f}x faster than micrograd")
 
-    print("\nbatch size (width 16): compiled ms, PyTorch ms, ratio")
-    for n in (1, 10, 100, 1000, 10000):
-        _, _, Xn, Yn, Xt, Yt = data(max(n, 2))
-        Xn, Yn, Xt, Yt = Xn[:n], Yn[:n], Xt[:n], Yt[:n]
-        a = median_ms(compiled_step(16), (Xn, Yn), max(args.repeats // 5, 5))
-        b = median_ms(torch_step(16), (Xt, Yt), max(args.repeats // 5, 5))
-        print(f"  B={n:<6d} {a:9.3f} {b:9.3f} {a / b:7.2f}")
+    print("\ncompiled step with Adam, ms per step: median (range); ratio = valuegrad / other")
+    header = f"  {'width':>5} {'batch':>6} {'valuegrad':>26} {'PyTorch':>26} {'ratio':>6}"
+    if jax is not None:
+        header += f" {'JAX jit':>26} {'ratio':>6}"
+    print(header)
+    results = {}
+    for width in args.widths:
+        for n in args.batches:
+            times = cell(width, n, args.budget)
+            mine = statistics.median(times["valuegrad"])
+            line = f"  {width:>5} {n:>6} {show(times['valuegrad']):>26}"
+            for other in ("pytorch", "jax") if jax is not None else ("pytorch",):
+                ratio = mine / statistics.median(times[other])
+                line += f" {show(times[other]):>26} {ratio:6.2f}"
+            print(line, flush=True)
+            results[width, n] = {k: statistics.median(v) for k, v in times.items()}
+    return results
 
-    print("\nwidth (batch 100): compiled ms, PyTorch ms, ratio")
-    _, _, Xn, Yn, Xt, Yt = data(100)
-    for width in (16, 64, 256):
-        a = median_ms(compiled_step(width), (Xn, Yn), max(args.repeats // 5, 5))
-        b = median_ms(torch_step(width), (Xt, Yt), max(args.repeats // 5, 5))
-        print(f"  width {width:<4d} {a:9.3f} {b:9.3f} {a / b:7.2f}")
-    return {"compiled_ms": ours, "torch_ms": theirs, "micrograd_ms": micro}
+
+def _blas() -> str:
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - an older numpy: not worth failing for
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -5,6 +5,12 @@ order of operations of PyTorch's single-tensor implementation, so trajectories
 agree with it to rounding. A gradient that is a Value (left by
 `backward(create_graph=True)`) is read through its `.data`.
 
+Parameters that a compiled step has packed into flat arrays (autograd.packing)
+are updated a whole group at a time, with numpy doing the same arithmetic in
+the same order: the same numbers, with no Python per parameter. The state of
+such a group is kept as arrays too, and turned back into one dict per
+parameter when `state` or `state_dict()` is read.
+
 `state_dict()` is JSON-able, as PyTorch's is picklable: parameters are referred to
 by their position across the groups, state is keyed by that index, tuples become
 lists. `load_state_dict` checks everything before it changes anything.
@@ -17,7 +23,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from autograd import Value
+from autograd import Value, packing
 from nn.checks import boolean, data_of, describe, integer, real, scalar
 
 __all__ = [
@@ -94,7 +100,8 @@ class Optimizer:
     def __init__(self, params: Iterable[Value] | Iterable[dict], defaults: dict[str, Any]):
         self.defaults = self._check_group(dict(defaults), type(self).__name__)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Value, dict[str, Any]] = {}
+        self._state: dict[Value, dict[str, Any]] = {}
+        self._flat: dict[int, _Flat] = {}  # group index -> its packed parameters and state
         name = type(self).__name__
         # A set has no order, and the order is how state_dict names parameters.
         if isinstance(params, (Value, set, frozenset, dict, str)) or not isinstance(
@@ -144,9 +151,44 @@ class Optimizer:
         group["params"] = params
         self.param_groups.append(group)
 
+    @property
+    def state(self) -> dict[Value, dict[str, Any]]:
+        """{parameter: its state}, e.g. Adam's {"step", "exp_avg", "exp_avg_sq"}."""
+        for flat in self._flat.values():
+            flat.unpack(self._state)
+        return self._state
+
+    @state.setter
+    def state(self, state: dict[Value, dict[str, Any]]) -> None:
+        for flat in self._flat.values():
+            flat.state = None
+        self._state = state
+
+    def _packed(self, k: int) -> _Flat | None:
+        """Group k's packed parameters, when a compiled step has packed them all."""
+        params = self.param_groups[k]["params"]
+        flat = self._flat.get(k)
+        if flat is not None and flat.fits(params):
+            return flat if flat.packed else None
+        if flat is not None:
+            flat.unpack(self._state)
+        found = packing.locate(params)
+        if found is None and any(type(p) is packing.PackedValue for p in params):
+            if all(packing.packable(p) for p in params):  # bring the others in with them
+                found = packing.pack(params)
+        self._flat[k] = flat = _Flat(params, found)
+        return flat if found is not None else None
+
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0.0."""
-        for group in self.param_groups:
+        for k, group in enumerate(self.param_groups):
+            flat = self._packed(k)
+            if flat is not None:
+                flat.packing.grad[flat.where] = 0.0
+                if flat.packing.odd:
+                    for i in flat.positions.tolist():
+                        flat.packing.odd.pop(i, None)
+                continue
             for p in group["params"]:
                 p.grad = 0.0
 
@@ -158,7 +200,14 @@ class Optimizer:
         loss = closure() if closure is not None else None
         name = type(self).__name__
         grads = []
+        flats = [self._packed(k) for k in range(len(self.param_groups))]
         for i, group in enumerate(self.param_groups):
+            flat = flats[i]
+            if flat is not None and flat.ready(self._state, self._scalars):
+                grads.append(flat)  # all numbers, in the packing's array
+                continue
+            if flat is not None:
+                flat.unpack(self._state)
             gs = []
             for j, p in enumerate(group["params"]):
                 g = p.grad
@@ -167,14 +216,47 @@ class Optimizer:
                 gs.append(g)
             grads.append(gs)
         for group, gs in zip(self.param_groups, grads):
+            if isinstance(gs, _Flat):
+                self._step_flat(gs, group)
+                continue
             for p, g in zip(group["params"], gs):
                 if g is None:
                     continue
-                state = self.state.get(p, {})
+                state = self._state.get(p, {})
                 self._update(p, g, group, state)
                 if state:  # plain SGD keeps none: no empty entries, as in torch
-                    self.state[p] = state
+                    self._state[p] = state
         return loss
+
+    def _step_flat(self, flat: _Flat, group: dict[str, Any]) -> None:
+        """One step of a packed group, a chunk at a time.
+
+        The arrays of a wide model outgrow the processor's caches, and each of an
+        update's dozen array operations would stream them from memory again; a chunk
+        stays in cache through all of them.
+        """
+        import numpy as np
+
+        data, grad, at = flat.packing.data, flat.packing.grad, flat.where
+        state = flat.state
+        assert state is not None
+        x, g = data[at], grad[at]  # views, when the group fills a stretch of the packing
+        n, tmp = len(x), flat.scratch()
+        made: dict[str, Any] = {}
+        for a in range(0, n, _CHUNK):
+            b = min(a + _CHUNK, n)
+            part = {k: v[a:b] if hasattr(v, "shape") else v for k, v in state.items()}
+            self._update_flat(x[a:b], g[a:b], group, part, tmp[: b - a])
+            for k, v in part.items():
+                if not hasattr(v, "shape"):
+                    made[k] = v  # a number for the whole group (the step count)
+                elif k not in state:  # an array the update has just made
+                    if k not in made:
+                        made[k] = np.empty(n)
+                    made[k][a:b] = v
+        state.update(made)
+        if not isinstance(at, slice):
+            data[at] = x
 
     def state_dict(self) -> dict[str, Any]:
         """{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}, JSON-able."""
@@ -281,6 +363,105 @@ class Optimizer:
         """Apply one step to `p` with gradient `g`, reading and updating `state`."""
         raise NotImplementedError
 
+    # State entries that are one number for a whole packed group (Adam's step count).
+    _scalars: tuple[str, ...] = ()
+
+    def _update_flat(
+        self, x: Any, g: Any, group: dict[str, Any], state: dict[str, Any], tmp: Any
+    ) -> None:
+        """`_update` on arrays, in place: x the parameters, g (read only) their gradients,
+        `state` the group's state, tmp an array of x's size to work in.
+
+        Each array operation is the float operation of `_update`, in the same order,
+        so the numbers are the same (numpy rounds each one, with no fused multiply-add).
+        """
+        raise NotImplementedError
+
+
+_CHUNK = 16384  # numbers per chunk of a packed update: 128 KB per array
+
+
+class _Flat:
+    """An optimizer group whose parameters are all packed, and its state as arrays.
+
+    `where` picks the group's parameters out of the packing's arrays: a slice when
+    they fill one stretch of it (in any order), else their positions. The state
+    arrays follow the order of `packing.data[where]`; `state` is None while the
+    state is kept one dict per parameter (before the first packed step, or after
+    someone has read `Optimizer.state`).
+    """
+
+    def __init__(self, params: list[Value], found: tuple[Any, Any] | None):
+        self.params, self.count = params, len(params)
+        self.generation = packing.generation()
+        self.state: dict[str, Any] | None = None
+        self.packed = found is not None
+        if found is None:
+            return
+        self.packing, self.positions = found
+        span = packing.span(self.positions)
+        self.where: Any = span if span is not None else self.positions
+        self.order = self.positions - span.start if span is not None else range(self.count)
+
+    def fits(self, params: list[Value]) -> bool:
+        """Still right for the group: no parameter has moved and the list is the same."""
+        return (
+            params is self.params
+            and len(params) == self.count
+            and self.generation == packing.generation()
+        )
+
+    def ready(self, per_value: dict[Value, dict[str, Any]], scalars: tuple[str, ...]) -> bool:
+        """Whether the group can step as arrays: every .grad a number, state alike."""
+        if self.packing.odd and any(i in self.packing.odd for i in self.positions.tolist()):
+            return False
+        if self.state is not None:
+            return True
+        import numpy as np
+
+        entries = [per_value.get(p, {}) for p in self.params]
+        keys = {frozenset(e) for e in entries}
+        if len(keys) > 1:
+            return False  # some have state and some not: one at a time
+        state: dict[str, Any] = {}
+        for key in next(iter(keys)):
+            values = [e[key] for e in entries]
+            if key in scalars:
+                if len(set(values)) > 1:
+                    return False
+                state[key] = values[0]
+            else:
+                array = np.empty(self.count)
+                array[self.order] = values
+                state[key] = array
+        for p in self.params:
+            per_value.pop(p, None)
+        self.state = state
+        return True
+
+    def scratch(self) -> Any:
+        """An array of the group's size to compute in, kept from step to step."""
+        if getattr(self, "_scratch", None) is None:
+            import numpy as np
+
+            self._scratch = np.empty(min(self.count, _CHUNK))
+        return self._scratch
+
+    def unpack(self, per_value: dict[Value, dict[str, Any]]) -> None:
+        """Hand the state back as one dict per parameter."""
+        if self.state is None:
+            return
+        columns = {
+            key: value[self.order].tolist() if hasattr(value, "tolist") else value
+            for key, value in self.state.items()
+        }
+        if columns:
+            for k, p in enumerate(self.params):
+                per_value[p] = {
+                    key: col[k] if isinstance(col, list) else col for key, col in columns.items()
+                }
+        self.state = None
+
 
 def _check_keys(entry: dict[str, Any], allowed: set[str], required: set[str], where: str) -> None:
     unknown = sorted(map(str, set(entry) - allowed))
@@ -347,6 +528,24 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buf
             g = g + momentum * buf if group["nesterov"] else buf
         p.data = p.data + -group["lr"] * g
+
+    def _update_flat(
+        self, x: Any, g: Any, group: dict[str, Any], state: dict[str, Any], tmp: Any
+    ) -> None:
+        import numpy as np  # only packed parameters come here, and packing needs numpy
+
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        if weight_decay != 0:
+            g = g + weight_decay * x
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                buf += np.multiply(1 - group["dampening"], g, out=tmp)
+            g = g + momentum * buf if group["nesterov"] else buf
+        x += np.multiply(-group["lr"], g, out=tmp)
 
 
 class Adam(Optimizer):
@@ -425,8 +624,42 @@ class Adam(Optimizer):
         p.data = p.data + -step_size * (m / denom)
         state.update(step=step, exp_avg=m, exp_avg_sq=v)
 
+    _scalars = ("step",)
 
-def _lerp(start: float, end: float, weight: float) -> float:
+    def _update_flat(
+        self, x: Any, g: Any, group: dict[str, Any], state: dict[str, Any], tmp: Any
+    ) -> None:
+        import numpy as np
+
+        lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        step = state.get("step", 0) + 1
+        if "exp_avg" not in state:
+            state["exp_avg"], state["exp_avg_sq"] = np.zeros(len(x)), np.zeros(len(x))
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                x *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * x
+        weight = 1 - beta1  # m = _lerp(m, g, weight)
+        if abs(weight) < 0.5:
+            m += np.multiply(weight, np.subtract(g, m, out=tmp), out=tmp)
+        else:
+            np.subtract(g, np.multiply(np.subtract(g, m, out=tmp), 1 - weight, out=tmp), out=m)
+        v *= beta2  # v = v * beta2 + (1 - beta2) * g * g
+        v += np.multiply(np.multiply(1 - beta2, g, out=tmp), g, out=tmp)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        denom = np.sqrt(v, out=tmp)  # sqrt(v) / bias_correction2**0.5 + eps
+        denom /= bias_correction2**0.5
+        denom += eps
+        x += np.multiply(-step_size, np.divide(m, denom, out=tmp), out=tmp)
+        state["step"] = step
+
+
+def _lerp(start: Any, end: Any, weight: float) -> Any:
     # torch.lerp's two forms: each is exact at its own end (weight 0, or weight 1)
     if abs(weight) < 0.5:
         return start + weight * (end - start)
@@ -633,6 +866,18 @@ def _params(params: Value | Iterable[Value], where: str) -> list[Value]:
     return params
 
 
+def _located(params: list[Value]) -> tuple[Any, Any] | None:
+    """(packing.grad, where) when `params` are all packed and every .grad is a number."""
+    found = packing.locate(params)
+    if found is None:
+        return None
+    where, positions = found
+    if where.odd and any(i in where.odd for i in positions.tolist()):
+        return None
+    span = packing.span(positions)
+    return where.grad, span if span is not None else positions
+
+
 def _norm(mags: list[float], p: float) -> float:
     """The p-norm of the non-negative `mags`, without squares that underflow or overflow.
 
@@ -671,6 +916,14 @@ def clip_grad_norm_(
     p = real(norm_type, f"{where}: norm_type")
     if not p > 0:
         raise ValueError(f"{where}: norm_type must be > 0 or math.inf, got {norm_type!r}")
+    packed = _located(params)
+    if packed is not None:  # the same arithmetic on the packing's gradient array
+        grad, at = packed
+        total = _norm(abs(grad[at]).tolist(), p)
+        coef = max_norm / (total + 1e-6)
+        if not coef >= 1.0:
+            grad[at] = grad[at] * coef
+        return total
     grads = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]
     params = [param for param, g in zip(params, grads) if g is not None]
     grads = [g for g in grads if g is not None]
@@ -689,6 +942,12 @@ def clip_grad_value_(params: Value | Iterable[Value], clip_value: float) -> None
     where = "clip_grad_value_"
     params = _params(params, where)
     c = _at_least_zero(clip_value, where, "clip_value")
+    packed = _located(params)
+    if packed is not None:
+        grad, at = packed
+        g = grad[at]
+        grad[at] = g.clip(-c, c)  # nan stays nan, as below
+        return
     grads = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]
     for param, g in zip(params, grads):
         if g is None:

@@ -22,6 +22,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
 	$(PY) benchmarks/compiled_step.py
+	PYTHONPATH=. $(PY) benchmarks/digits.py
 	$(PY) benchmarks/limits.py
 	$(PY) benchmarks/floor.py
 	$(PY) benchmarks/collector.py

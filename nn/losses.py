@@ -134,10 +134,15 @@ def binary_cross_entropy(logits: Sequence[Entry], labels: Sequence[Value | float
     return _mean(terms)
 
 
-def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[int]) -> Value:
+def cross_entropy(
+    logits: Sequence[Sequence[Value | float]], targets: Sequence[int | Sequence[Any]]
+) -> Value:
     """Mean of logsumexp(z) - z[t] over samples (torch's cross_entropy with class indices).
 
-    `logits` holds one sequence of class scores per sample; `targets` one int per sample.
+    `logits` holds one sequence of class scores per sample; `targets` one int per
+    sample, or, as torch also accepts, one sequence of class probabilities p per
+    sample: then the sample's loss is -sum_j p_j * (z_j - logsumexp(z)), which for
+    a one-hot p is exactly the class index's.
     """
     logits, targets = _pair(logits, targets, "cross_entropy", ("logits", "targets"))
     terms = []
@@ -145,9 +150,19 @@ def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[i
     for i, (z, t) in enumerate(zip(logits, targets)):
         zs = _vector(z, "cross_entropy", f"logits[{i}]")
         widths.append(len(zs))
+        if isinstance(t, Iterable) and not isinstance(t, (str, bytes, Value)):
+            ps = _vector(t, "cross_entropy", f"targets[{i}]")
+            if len(ps) != len(zs):
+                raise ValueError(
+                    f"cross_entropy: targets[{i}] has {len(ps)} probabilities for {len(zs)} classes"
+                )
+            lse = autograd.logsumexp(zs)
+            terms.append(-autograd.dot(ps, [z - lse for z in zs]))
+            continue
         if isinstance(t, bool) or not isinstance(t, numbers.Integral):
             raise TypeError(
-                f"cross_entropy: targets[{i}] must be an int class index, got {describe(t)}"
+                f"cross_entropy: targets[{i}] must be an int class index or a sequence of "
+                f"class probabilities, got {describe(t)}"
             )
         if not 0 <= t < len(zs):
             raise ValueError(
@@ -156,6 +171,11 @@ def cross_entropy(logits: Sequence[Sequence[Value | float]], targets: Sequence[i
         terms.append(autograd.logsumexp(zs) - zs[int(t)])  # logsumexp: stable, one node
     _same_width(widths, "cross_entropy", "logits", "classes")
     return _mean(terms)
+
+
+PER_SAMPLE = (mse, hinge, binary_cross_entropy, cross_entropy)
+"""The losses above, each the mean over samples of a loss of one sample alone: so
+`fit(..., compile=True)` compiles the loss with the model, one sample's graph."""
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:

@@ -866,8 +866,11 @@ def _params(params: Value | Iterable[Value], where: str) -> list[Value]:
     return params
 
 
-def _located(params: list[Value]) -> tuple[Any, Any] | None:
-    """(packing.grad, where) when `params` are all packed and every .grad is a number."""
+def _located(params: list[Value]) -> tuple[Any, Any, Any] | None:
+    """(packing.grad, positions, where) when `params` are all packed, every .grad a number.
+
+    `where` picks them out of the array as a slice when it can, else it is `positions`.
+    """
     found = packing.locate(params)
     if found is None:
         return None
@@ -875,7 +878,7 @@ def _located(params: list[Value]) -> tuple[Any, Any] | None:
     if where.odd and any(i in where.odd for i in positions.tolist()):
         return None
     span = packing.span(positions)
-    return where.grad, span if span is not None else positions
+    return where.grad, positions, span if span is not None else positions
 
 
 def _norm(mags: list[float], p: float) -> float:
@@ -918,8 +921,8 @@ def clip_grad_norm_(
         raise ValueError(f"{where}: norm_type must be > 0 or math.inf, got {norm_type!r}")
     packed = _located(params)
     if packed is not None:  # the same arithmetic on the packing's gradient array
-        grad, at = packed
-        total = _norm(abs(grad[at]).tolist(), p)
+        grad, positions, at = packed
+        total = _norm(abs(grad[positions]).tolist(), p)  # summed in the caller's order
         coef = max_norm / (total + 1e-6)
         if not coef >= 1.0:
             grad[at] = grad[at] * coef
@@ -944,7 +947,7 @@ def clip_grad_value_(params: Value | Iterable[Value], clip_value: float) -> None
     c = _at_least_zero(clip_value, where, "clip_value")
     packed = _located(params)
     if packed is not None:
-        grad, at = packed
+        grad, _, at = packed
         g = grad[at]
         grad[at] = g.clip(-c, c)  # nan stays nan, as below
         return

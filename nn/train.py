@@ -33,10 +33,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from autograd import Value, gc_paused, no_grad, ops
+from autograd import Value, gc_paused, no_grad, ops, packing
 from nn.checks import data_of, describe, integer, real
 from nn.data import batches, check_seed, check_sequence
 from nn.init import ACTIVATIONS
+from nn.losses import PER_SAMPLE, cross_entropy
 from nn.modules import Layer, Module, Neuron
 from nn.optim import clip_grad_norm_
 
@@ -100,6 +101,60 @@ def _norm(xs: Sequence[float]) -> float:
     return math.sqrt(math.fsum(x * x for x in xs))
 
 
+class _Layers:
+    """The layers' parameters, for the health figures: their gradients' norms and the
+    steps' update ratios. A layer whose parameters a compiled step has packed is read
+    as a slice of the packing's arrays (autograd.packing); the others Value by Value."""
+
+    def __init__(self, groups: list[list[Value]]):
+        self.groups = groups
+        self.generation = -1
+        self.located: list[Any] = []
+
+    def _located(self) -> list[Any]:
+        if self.generation != packing.generation():  # a compiled step has just packed them
+            self.generation = packing.generation()
+            self.located = []
+            for group in self.groups:
+                found = packing.locate(group)
+                if found is not None:
+                    at = packing.span(found[1])
+                    found = (found[0], at if at is not None else found[1])
+                self.located.append(found)
+        return self.located
+
+    def grad_norms(self) -> list[float]:
+        norms = []
+        for group, found in zip(self.groups, self._located()):
+            if found is None or found[0].odd:
+                norms.append(_norm([data_of(p.grad) for p in group]))
+            else:
+                g = found[0].grad[found[1]]
+                norms.append(math.sqrt(float(g @ g)))
+        return norms
+
+    def data(self) -> list[Any]:
+        """Each layer's parameters now (a copy), to compare with after the step."""
+        return [
+            [p.data for p in group] if found is None else found[0].data[found[1]].copy()
+            for group, found in zip(self.groups, self._located())
+        ]
+
+    def update_ratios(self, before: list[Any]) -> list[float]:
+        """|change| / |before| for each layer since `before` (from data())."""
+        ratios = []
+        for old, new in zip(before, self.data()):
+            if isinstance(old, list):
+                change, size = _norm([b - a for a, b in zip(old, new)]), _norm(old)
+            else:
+                change, size = math.sqrt(float((new - old) @ (new - old))), math.sqrt(old @ old)
+            ratios.append(change / (size or 1.0))
+        return ratios
+
+    def weight_norms(self) -> list[float]:
+        return [_norm(x) if isinstance(x, list) else math.sqrt(float(x @ x)) for x in self.data()]
+
+
 # Each activation on a float (nn.init.ACTIVATIONS holds Value methods for the common ones)
 _ON_FLOATS = {
     **ACTIVATIONS,
@@ -110,8 +165,26 @@ _ON_FLOATS = {
 }
 
 
-def _dead_relus(model: Module, X: Sequence[Any]) -> list[float | None]:
-    """Per layer, the fraction of ReLU neurons silent on every probe sample."""
+def _every_output(layers: list[Any]) -> Callable[[list[Value]], list[Value]]:
+    """The function from one sample to the outputs of every layer, one list."""
+
+    def every_output(x: list[Value]) -> list[Value]:
+        outputs: list[Value] = []
+        for layer in layers:
+            x = layer(x)
+            outputs += x
+        return outputs
+
+    return every_output
+
+
+def _dead_relus(model: Module, X: Sequence[Any], probe: Any = None) -> list[float | None]:
+    """Per layer, the fraction of ReLU neurons silent on every probe sample.
+
+    `probe`, when given, is `autograd.compile(_every_output(model.layers))`: the probe
+    samples then go through it as one batch (fit(..., compile=True)); otherwise the
+    layers run sample by sample, on floats.
+    """
     layers = getattr(model, "layers", None)
     if not isinstance(layers, list) or not all(hasattr(layer, "neurons") for layer in layers):
         return [None] * len(_groups(model))
@@ -119,7 +192,12 @@ def _dead_relus(model: Module, X: Sequence[Any]) -> list[float | None]:
     own = [
         type(layer) is Layer and {type(n) for n in layer.neurons} == {Neuron} for layer in layers
     ]
-    if all(own):  # nn's own layers: the same arithmetic as their forward, on floats (no nodes)
+    if probe is not None:
+        lit = (probe.forward(X[:PROBE_SAMPLES]) > 0).any(axis=0).tolist()
+        start = 0
+        for k, layer in enumerate(layers):
+            alive[k], start = lit[start : start + len(layer.neurons)], start + len(layer.neurons)
+    elif all(own):  # nn's own layers: the same arithmetic as their forward, on floats (no nodes)
         for x in X[:PROBE_SAMPLES]:
             h = [v.data if isinstance(v, Value) else float(v) for v in x]
             for k, layer in enumerate(layers):
@@ -198,16 +276,50 @@ def _eager(model: Module, loss: Callable) -> Callable:
     return run
 
 
-def _compiled(model: Module, loss: Callable) -> Callable:
+def _compiled(model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any]) -> Callable:
     """The same as _eager, with the model's graph traced once and replayed over batches.
 
-    The model runs compiled; the loss runs eagerly on its outputs (a small graph), and
-    its gradient with respect to them is pulled back through the compiled model. So any
-    loss, one that couples the samples included, gives exactly the eager numbers.
+    One of nn.losses (PER_SAMPLE: a mean of per-sample losses) is compiled with the
+    model, one sample's graph; its targets, checked once here by the loss itself on
+    stand-in predictions, become arrays (class indices one-hot: cross_entropy takes
+    class probabilities too, with the same numbers). Any other loss runs eagerly on
+    the compiled model's outputs, and its gradient with respect to them is pulled
+    back through the model: a loss that couples the samples gives eager's numbers.
     """
     import numpy as np
 
     import autograd
+
+    if loss in PER_SAMPLE:
+        with no_grad():
+            first = model(X[0])
+        width = len(first) if isinstance(first, list) else 1
+        with no_grad():  # the loss's own checks of every target, on stand-in predictions
+            loss([0.0] * len(y) if width == 1 else [[0.0] * width] * len(y), y)
+        one_hot = loss is cross_entropy and not isinstance(y[0], Sequence)
+        eye = np.eye(width)
+
+        def sample(x: list[Value], t: Any) -> list[Value]:
+            out = model(x)
+            outs = out if isinstance(out, list) else [out]
+            if one_hot:  # cross_entropy's logsumexp(z) - z[t], exactly: a one-hot dot picks z[t]
+                return [autograd.logsumexp(outs) - autograd.dot(t, outs), *outs]
+            return [loss([out], [t]), *outs]
+
+        step = autograd.compile(sample)
+
+        def run_compiled(Xb: Sequence[Any], yb: Sequence[Any]) -> tuple[float, list]:
+            targets = eye[list(yb)] if one_hot else np.asarray(yb, dtype=float)
+            outputs, pull_back = step.vjp(np.asarray(Xb, dtype=float), targets)
+            value = float(outputs[:, 0].sum() / len(outputs))
+            if math.isfinite(value):
+                seeds = np.zeros(outputs.shape)
+                seeds[:, 0] = 1.0 / len(outputs)
+                pull_back(seeds)
+            preds = outputs[:, 1:] if width > 1 else outputs[:, 1]
+            return value, preds.tolist()
+
+        return run_compiled
 
     predict = autograd.compile(lambda x: model(x))
 
@@ -306,8 +418,14 @@ def fit(
         metrics = {name: METRICS[name] for name in metrics}
     params = model.parameters()
     groups = _groups(model)
+    layers = _Layers(groups)
     history = History(metrics={name: [] for name in metrics})
-    run = _compiled(model, loss) if compile else _eager(model, loss)
+    run = _compiled(model, loss, X, y) if compile else _eager(model, loss)
+    probe = None
+    if compile and _dead_relus(model, X[:1]) != [None] * len(groups):  # it has layers to probe
+        import autograd
+
+        probe = autograd.compile(_every_output(model.layers))  # type: ignore[attr-defined]
 
     bar = tqdm(range(epochs), desc="fit", disable=not progress, leave=False)
     for epoch in bar:
@@ -331,7 +449,7 @@ def fit(
                     "learning rate, clip_norm=..., or check the data.",
                 )
                 break
-            norms = [_norm([data_of(p.grad) for p in group]) for group in groups]
+            norms = layers.grad_norms()
             if not all(math.isfinite(n) for n in norms):
                 _stop(
                     history,
@@ -341,11 +459,10 @@ def fit(
                 break
             if clip_norm is not None:
                 clip_grad_norm_(params, clip_norm)
-            before = [[p.data for p in group] for group in groups]
+            before = layers.data()
             optimizer.step()
-            for k, group in enumerate(groups):
-                change = _norm([p.data - old for p, old in zip(group, before[k])])
-                ratios[k] += change / (_norm(before[k]) or 1.0)
+            for k, ratio in enumerate(layers.update_ratios(before)):
+                ratios[k] += ratio
                 grad_norms[k] += norms[k]
             steps += 1
             total += value * len(Xb)
@@ -360,8 +477,8 @@ def fit(
         history.lr.append(lr)
         history.grad_norm.append([n / steps for n in grad_norms])
         history.update_ratio.append([r / steps for r in ratios])
-        history.weight_norm.append([_norm([p.data for p in group]) for group in groups])
-        history.dead_relu.append(_dead_relus(model, X))
+        history.weight_norm.append(layers.weight_norms())
+        history.dead_relu.append(_dead_relus(model, X, probe))
         _check_health(history, epoch)
         if scheduler is not None:
             scheduler.step()

@@ -172,26 +172,60 @@ def test_data_dependent_python_branches_are_frozen_at_trace(np):
     assert relu.forward(np.array([1.0, -2.0])).tolist() == [1.0, 0.0]
 
 
-@pytest.mark.parametrize("loss_name", ["hinge", "cross_entropy"])
+@pytest.mark.parametrize(
+    "loss_name", ["hinge", "cross_entropy", "soft cross_entropy", "mse", "bce", "own loss"]
+)
 def test_fit_compiled_matches_eager(loss_name):
-    if loss_name == "hinge":
-        X, labels = make_moons(60, noise=0.1, seed=0)
-        y, loss, outs = [2 * v - 1 for v in labels], hinge, 1
-    else:
+    # nn's losses compile with the model; any other runs eagerly on its outputs
+    X, labels = make_moons(60, noise=0.1, seed=0)
+    y, outs = [2 * v - 1 for v in labels], 1
+    loss = {"hinge": hinge, "mse": mse, "bce": binary_cross_entropy}.get(loss_name)
+    if loss_name == "bce":
+        y = labels
+    elif loss_name == "own loss":
+        loss = lambda preds, ys: mse(preds, ys) * 0.5  # noqa: E731
+    elif "cross_entropy" in loss_name:
         X, y = make_spirals(60, n_classes=3, seed=0)
         loss, outs = cross_entropy, 3
+        if loss_name.startswith("soft"):
+            y = [[0.8 if j == k else 0.1 for j in range(3)] for k in y]
     histories = []
     for compiled in (False, True):
         model = MLP(2, [12, 12, outs], rng=random.Random(0))
         optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        metrics = ["accuracy"] if loss_name in ("hinge", "cross_entropy") else []
         histories.append(
-            fit(model, X, y, loss, optimizer, 25, batch_size=16, progress=False, compile=compiled)
+            fit(
+                model,
+                X,
+                y,
+                loss,
+                optimizer,
+                25,
+                batch_size=16,
+                progress=False,
+                compile=compiled,
+                metrics=metrics,
+            )
         )
     eager, compiled = histories
-    assert compiled.metrics["accuracy"] == eager.metrics["accuracy"]
+    assert compiled.metrics == eager.metrics
     assert_close(compiled.loss, eager.loss, rel=1e-6)
+    for ours, theirs in zip(compiled.grad_norm, eager.grad_norm):  # a list per epoch
+        assert_close(ours, theirs, rel=1e-6)
+    assert eager.dead_relu == compiled.dead_relu
     if loss_name == "hinge":
         assert compiled.metrics["accuracy"][-1] >= 0.95
+
+
+def test_fit_compiled_checks_every_target_first(np):
+    X, labels = make_moons(20, noise=0.1, seed=0)
+    model = MLP(2, [4, 1], rng=random.Random(0))
+    optimizer = SGD(model.parameters(), lr=0.1)
+    labels[-1] = 0  # hinge wants -1 or +1: the last batch's last label is not
+    y = [2 * v - 1 for v in labels[:-1]] + [0]
+    with pytest.raises(ValueError, match=r"hinge: labels\[19\] must be -1 or \+1"):
+        fit(model, X, y, hinge, optimizer, 1, batch_size=8, progress=False, compile=True)
 
 
 def test_regressions_found_in_review(np):

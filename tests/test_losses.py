@@ -112,6 +112,30 @@ def test_cross_entropy_matches_torch(torch, data, n, c):
 
 
 @parity
+@fast
+@given(data=st.data(), n=st.integers(1, 5), c=st.integers(2, 5))
+def test_cross_entropy_with_class_probabilities_matches_torch(torch, data, n, c):
+    z = data.draw(
+        st.lists(st.lists(floats(-20, 20), min_size=c, max_size=c), min_size=n, max_size=n)
+    )
+    p = data.draw(st.lists(st.lists(floats(0, 1), min_size=c, max_size=c), min_size=n, max_size=n))
+    logits, probs = leaves(z), leaves(p)  # the probabilities get gradients too, as in torch
+    tz, tp = tensor(torch, z), tensor(torch, p)
+    theirs = torch.nn.functional.cross_entropy(tz, tp)
+    compare(cross_entropy(logits, probs), theirs, [logits, probs], [tz, tp])
+
+
+def test_one_hot_probabilities_give_exactly_the_class_index_loss():
+    z = [[0.3, -1.7, 2.5], [10.0, 9.0, -3.0], [1e-3, 0.0, 5.0]]
+    t = [2, 0, 1]
+    one_hot = [[float(j == k) for j in range(3)] for k in t]
+    by_index, by_probability = cross_entropy(leaves(z), t), cross_entropy(leaves(z), one_hot)
+    assert by_probability.data == by_index.data
+    with pytest.raises(ValueError, match=r"targets\[1\] has 2 probabilities for 3 classes"):
+        cross_entropy(leaves(z), [one_hot[0], [0.5, 0.5], one_hot[2]])
+
+
+@parity
 def test_cross_entropy_extreme_logits_match_torch(torch):
     # exp(800) overflows a float: only the shifted form survives the last row
     z = [[300.0, -200.0], [-200.0, 300.0], [300.0, -200.0], [0.0, 300.0], [800.0, -800.0]]

@@ -232,3 +232,17 @@ def test_the_dead_relu_probe_on_floats_counts_as_the_layers_forward_does():
     for layer in model.layers:
         layer.__class__ = CustomLayer
     assert fast == _dead_relus(model, X) == [0.375, 0.625, None]
+
+
+def test_the_compiled_dead_relu_probe_counts_as_the_float_one(numpy):
+    import autograd
+    from nn.data import make_moons
+    from nn.train import _dead_relus, _every_output
+
+    X, _ = make_moons(300, noise=0.2, seed=0)
+    model = MLP(2, [8, 8, 1], activation="relu", rng=random.Random(3))
+    for layer in model.layers:
+        for neuron in layer.neurons[:3]:
+            neuron.b.data = -50.0
+    probe = autograd.compile(_every_output(model.layers))
+    assert _dead_relus(model, X, probe) == _dead_relus(model, X) == [0.375, 0.625, None]

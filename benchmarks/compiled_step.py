@@ -11,6 +11,9 @@ Each system runs the loop its users write, optimizer included:
 - JAX (if importable): one `jax.jit`-ed function doing value_and_grad and the same
   Adam update, float64, with XLA's CPU thread pool limited to one thread.
 
+numpy's BLAS is held to one thread as well (OPENBLAS_NUM_THREADS=1, set here
+before numpy is imported), so that each system uses one core.
+
 The systems run interleaved, cell by cell, so that they see the same machine
 load. Printed: each system's median ms (and range), and the ratios of medians.
 The first table is the moons step of moons_step.py (width 16, batch 100) with
@@ -27,6 +30,8 @@ import os
 os.environ.setdefault(  # before JAX starts: one thread, as the others
     "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 )
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")  # before numpy starts: its BLAS on one thread too
 
 import argparse  # noqa: E402
 import random  # noqa: E402

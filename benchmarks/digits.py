@@ -16,18 +16,23 @@ Run: python benchmarks/digits.py [--rounds N]   (needs the `demos`, `parity` ext
 
 from __future__ import annotations
 
-import argparse
-import random
-import statistics
-import time
+import os
 
-import torch
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")  # before numpy starts: one core each, as torch
 
-from demos.digits import load_digits
-from nn import MLP, fit
-from nn.data import batches, train_test_split
-from nn.losses import cross_entropy
-from nn.optim import Adam, StepLR
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+
+from demos.digits import load_digits  # noqa: E402
+from nn import MLP, fit  # noqa: E402
+from nn.data import batches, train_test_split  # noqa: E402
+from nn.losses import cross_entropy  # noqa: E402
+from nn.optim import Adam, StepLR  # noqa: E402
 
 EPOCHS, BATCH, LR, SEED = 20, 32, 0.01, 0
 

@@ -334,11 +334,11 @@ class Program:
         gmats: dict[int, np.ndarray] = {}
         found = _Gradients(self, run.plan)
 
-        def add_block(bid: int, G: np.ndarray) -> None:
+        def add_block(bid: int, G: np.ndarray) -> None:  # G: a new array, nobody else's
             if bid in gmats:
                 gmats[bid] += G
             else:
-                gmats[bid] = G.copy()
+                gmats[bid] = G
 
         # A lane-independent node's gradient is summed over the batch; whether any lane
         # sent a nonzero one is kept beside it, so a sum that cancels to 0 still flows.
@@ -475,7 +475,7 @@ def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) 
     `moving` says where a gradient arrived, when g is a sum over lanes that may cancel.
     """
     flow = d * g
-    if np.all(np.isfinite(flow)):
+    if math.isfinite(np.sum(flow)) or np.all(np.isfinite(flow)):  # a finite sum: all finite
         return flow
     moving = g != 0 if moving is None else moving
     flow = np.where((d == 0) | np.logical_not(moving), 0.0, flow)

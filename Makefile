@@ -23,6 +23,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
 	$(PY) benchmarks/compiled_step.py
 	PYTHONPATH=. $(PY) benchmarks/digits.py
+	$(PY) benchmarks/transformer_step.py
 	$(PY) benchmarks/limits.py
 	$(PY) benchmarks/floor.py
 	$(PY) benchmarks/collector.py

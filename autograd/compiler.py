@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy as np
 from autograd import packing
 from autograd.arguments import short
 from autograd.collector import gc_paused
-from autograd.engine import DOT, Value, topological_order
+from autograd.engine import DOT, Value, born_before, tick, topological_order
 from autograd.mode import tracing
 
 
@@ -78,6 +78,9 @@ class _Plan:
     loose: list[tuple[int, int]]  # (slot, position) of parameters read one by one
     weights: dict[int, tuple[Any, Any]]  # step -> (data view, grad view) or (None, None)
     biases: dict[int, tuple[Any, Any]]
+    grad_views: list = field(default_factory=list)  # every layer's gradient views
+    loose_positions: np.ndarray = None  # the positions of the parameters read one by one
+    covers: bool = False  # the layers' views and the loose positions are the whole packing
 
     def theta(self, params: list[Value]) -> np.ndarray:
         if self.packing is not None:
@@ -96,6 +99,7 @@ class Program:
                 Value(float(a)) if n is None else [Value(float(v)) for v in a]
                 for n, a in zip(shapes, first)
             ]
+            moment = tick()  # a leaf made from here on is a constant of the function
             result = fn(*placeholders)
         outputs = result if isinstance(result, (list, tuple)) else [result]
         for i, v in enumerate(outputs):
@@ -121,12 +125,20 @@ class Program:
                 if id(node) not in seen:
                     seen.add(id(node))
                     order.append(node)
+        # The leaves: parameters (made before the trace: the model's, a closure's) and
+        # constants (made by the function itself, as `1` in `1 - y * s`), whose numbers
+        # are part of the program, as jax.jit and torch.jit.trace make them.
         self.params: list[Value] = []
+        made: list[Value] = []
+        known: set[int] = set(slot)
         for node in [*order, *outputs]:
             for leaf in node.parents if node.parents else (node,):
-                if not leaf.parents and id(leaf) not in slot:
-                    self._new(slot, leaf)
-                    self.params.append(leaf)
+                if not leaf.parents and id(leaf) not in known:
+                    known.add(id(leaf))
+                    (self.params if born_before(leaf, moment) else made).append(leaf)
+        for leaf in self.params:
+            self._new(slot, leaf)
+        self.constants = [(self._new(slot, leaf), leaf.data) for leaf in made]
         nodes = []
         for node in order:
             fwd, der = node.op.numpy_forward, node.op.numpy_derivatives
@@ -141,7 +153,7 @@ class Program:
         self.outputs = [slot[id(v)] for v in outputs]
         # Slots that no input reaches (parameters, constants, an L2 penalty) hold the
         # same value in every lane: they stay scalars, and their gradients are summed.
-        self.uniform = set(range(self.n_inputs, self.n_inputs + len(self.params)))
+        self.uniform = set(range(self.n_inputs, self.n_inputs + len(self.params) + len(made)))
         for node, _, _, out in nodes:
             if all(slot[id(p)] in self.uniform for p in node.parents):
                 self.uniform.add(out)
@@ -267,6 +279,20 @@ class Program:
         first = self.n_inputs
         loose = [(s, int(positions[s - first])) for s in self.loose_slots]
         plan = _Plan(packing.generation(), where, positions, loose, weights, biases)
+        plan.loose_positions = np.array([at for _, at in loose], dtype=np.intp)
+        if where is not None:  # does a backward pass write every gradient of the packing?
+            layers = [(k, st) for k, st in enumerate(self.steps) if st.kind == "layer"]
+            parts = [(weights[k][1], st.weights) for k, st in layers]
+            parts += [(biases[k][1], st.biases) for k, st in layers if st.biases is not None]
+            plan.grad_views = [view for view, _ in parts if view is not None]
+            every = np.concatenate(
+                [positions[at].ravel() for _, at in parts] + [plan.loose_positions]
+            )
+            plan.covers = (
+                len(plan.grad_views) == len(parts)
+                and len(every) == len(where)
+                and len(np.unique(every)) == len(where)
+            )
         self.plan = plan
         return plan
 
@@ -278,6 +304,8 @@ class Program:
                 self._store(self.row_of[rows[0]][0], np.ascontiguousarray(a.T), run)
             else:
                 run.vals[rows] = a
+        for s, x in self.constants:
+            run.vals[s] = x
         run.theta = plan.theta(self.params)
         if plan.loose:
             numbers = run.theta[[at for _, at in plan.loose]].tolist()
@@ -400,9 +428,9 @@ class Program:
                     else:
                         for s, row in zip(step.ins, dX):
                             add(s, row)
-                found.layer(run.plan.weights[k][1], step.weights, _product(G, X.T))
+                found.layer(run.plan.weights[k][1], step.weights, G, X.T)
                 if step.biases is not None:
-                    found.layer(run.plan.biases[k][1], step.biases, G.sum(axis=1))
+                    found.layer(run.plan.biases[k][1], step.biases, G, None)
             else:
                 G = gmats.get(step.out)
                 if G is None:
@@ -430,25 +458,39 @@ class _Gradients:
         i = slot - self.program.n_inputs
         self.single[i] = self.single.get(i, 0.0) + g
 
-    def layer(self, view: Any, indices: Any, values: np.ndarray) -> None:
-        self.blocks.append((view, indices, values))
+    def layer(self, view: Any, indices: Any, G: np.ndarray, XT: np.ndarray | None) -> None:
+        """A layer's weight gradients G @ X.T (or, XT None, its biases' G summed over
+        the batch), to be added into `view` (a view of the gradients) or at `indices`."""
+        self.blocks.append((view, indices, G, XT))
 
     def commit(self) -> None:
         plan, params = self.plan, self.program.params
         where = plan.packing
         if where is not None and not where.odd:  # the common case: whole arrays
-            for view, indices, values in self.blocks:
-                if view is not None:
-                    view += values
-                else:  # a weight may repeat: add.at sums every use
-                    np.add.at(where.grad, plan.positions[indices], values)
+            fresh = where.overwrite() if plan.covers else None
+            if fresh is not None:  # all zeros, not yet written: write, do not add
+                written = set()
+                for view, _, G, XT in self.blocks:
+                    _layer_gradient(G, XT, view)
+                    written.add(id(view))
+                for view in plan.grad_views:
+                    if id(view) not in written:
+                        view.fill(0.0)  # a layer that no gradient reached
+                fresh[plan.loose_positions] = 0.0
+            else:
+                for view, indices, G, XT in self.blocks:
+                    if view is not None:
+                        view += _layer_gradient(G, XT)
+                    else:  # a weight may repeat: add.at sums every use
+                        at = plan.positions[indices]
+                        np.add.at(where.grad, at, _layer_gradient(G, XT))
             if self.single:
                 at = plan.positions[list(self.single)]
                 np.add.at(where.grad, at, list(self.single.values()))
             return
         total = np.zeros(len(params))  # one number per parameter, then one by one
-        for _, indices, values in self.blocks:
-            np.add.at(total, indices, values)
+        for _, indices, G, XT in self.blocks:
+            np.add.at(total, indices, _layer_gradient(G, XT))
         for i, g in self.single.items():
             total[i] += g
         for p, g in zip(params, total.tolist()):
@@ -456,6 +498,21 @@ class _Gradients:
                 p.grad = p.grad + g
             elif g != 0:  # unreached, as eager leaves it: None stays None
                 p.grad = g
+
+
+def _layer_gradient(G: np.ndarray, XT: np.ndarray | None, out: Any = None) -> np.ndarray:
+    """G @ XT as the engine sums it (or G's rows summed, XT None), into `out` if given."""
+    if XT is None:
+        return np.sum(G, axis=1, out=out)
+    if out is None:
+        return _product(G, XT)
+    if G.shape[1] == 1:
+        np.multiply(G, XT, out=out)
+    else:
+        np.matmul(G, XT, out=out)
+    if not math.isfinite(out.sum()) and not np.all(np.isfinite(out)):
+        out[...] = _product(G, XT)  # the rare non-finite case, term by term
+    return out
 
 
 def _members(step: _Step) -> list[int]:
@@ -607,7 +664,7 @@ class Compiled:
             per_output = [seeds] if program.single else list(seeds.T)
             with np.errstate(all="ignore"):
                 found = program.backward(run, per_output)
-            found.commit()
+                found.commit()
 
         return outputs, backward
 

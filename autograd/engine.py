@@ -1014,6 +1014,11 @@ def tick() -> int:
     return moment
 
 
+def born_before(v: Value, moment: int) -> bool:
+    """Whether leaf `v` was made before `moment` (see `tick`)."""
+    return getattr(v, "_born", 0) < moment
+
+
 def captures(roots: list[Value], moment: int, order: list[Value] | None = None) -> bool:
     """Whether the graphs behind `roots` reach a leaf born before `moment` (see `tick`).
 

@@ -43,8 +43,32 @@ class Packing:
 
         self.params = params  # position -> Value
         self.data = np.array(data, dtype=np.float64)
-        self.grad = np.zeros(len(params))
         self.odd: dict[int, Any] = {}  # position -> a .grad that is None or a Value
+        # After clear(), every gradient is 0 but the zeros are not written yet: a compiled
+        # step that writes every gradient writes them in place of adding (no memset first).
+        self.cleared = False
+        self._grad = np.zeros(len(params))
+
+    @property
+    def grad(self) -> Any:
+        """The gradients' array (its zeros written first, if clear() left them unwritten)."""
+        if self.cleared:
+            self._grad.fill(0.0)
+            self.cleared = False
+        return self._grad
+
+    def clear(self) -> None:
+        """Set every gradient to 0, lazily (see `cleared`)."""
+        self.odd.clear()
+        self.cleared = True
+
+    def overwrite(self) -> Any:
+        """For a writer that sets every gradient: the array when it was cleared (its
+        contents stale, every entry to be written), else None (add to `grad` instead)."""
+        if not self.cleared:
+            return None
+        self.cleared = False
+        return self._grad
 
     def __len__(self) -> int:
         return len(self.params)
@@ -73,7 +97,7 @@ class PackedValue(Value):
         packing, i = _RAW_CTX.__get__(self)
         if packing.odd and i in packing.odd:
             return packing.odd[i]
-        return packing.grad.item(i)
+        return 0.0 if packing.cleared else packing.grad.item(i)
 
     @grad.setter
     def grad(self, g: Any) -> None:

@@ -184,10 +184,14 @@ class Optimizer:
         for k, group in enumerate(self.param_groups):
             flat = self._packed(k)
             if flat is not None:
-                flat.packing.grad[flat.where] = 0.0
-                if flat.packing.odd:
+                where = flat.packing
+                if isinstance(flat.where, slice) and flat.where == slice(0, len(where)):
+                    where.clear()  # the whole packing: its zeros are written when needed
+                    continue
+                where.grad[flat.where] = 0.0
+                if where.odd:
                     for i in flat.positions.tolist():
-                        flat.packing.odd.pop(i, None)
+                        where.odd.pop(i, None)
                 continue
             for p in group["params"]:
                 p.grad = 0.0
@@ -378,7 +382,7 @@ class Optimizer:
         raise NotImplementedError
 
 
-_CHUNK = 16384  # numbers per chunk of a packed update: 128 KB per array
+_CHUNK = 65536  # numbers per chunk of a packed update: 512 KB per array
 
 
 class _Flat:

@@ -130,7 +130,7 @@ OPTIMIZERS = {
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_packed_steps_give_exactly_the_per_value_numbers(name):
-    n = 40_000  # more than one chunk of the packed update
+    n = 70_000  # more than one chunk of the packed update
     plain, packed = _twin_params(n, 1)
     one, other = OPTIMIZERS[name](plain), OPTIMIZERS[name](packed)
     scheduler = CosineAnnealingLR(other, T_max=3)
@@ -271,3 +271,44 @@ def test_a_value_subclass_parameter_compiles_unpacked():
     step = autograd.compile(lambda x: w * x, reduction="sum")
     assert step(np.array([1.0, 3.0])) == 8.0
     assert w.grad == 4.0 and type(w) is Mine
+
+
+def test_cleared_gradients_read_zero_and_a_step_writes_them_all():
+    X, Y = _moons(8)
+    model = MLP(2, [4, 1], rng=random.Random(5))
+    params = model.parameters()
+    step = autograd.compile(lambda x, y: (1 - y * model(x)).relu())
+    opt = SGD(params, lr=0.1)
+    step(X, Y)
+    where, _ = packing.locate(params)
+    assert len(where) == len(params)  # `1` is a constant of the function, not packed
+    opt.zero_grad()
+    assert where.cleared and [p.grad for p in params] == [0.0] * len(params)
+    params[3].grad = 2.0  # a write first writes the zeros
+    assert not where.cleared and params[3].grad == 2.0 and params[4].grad == 0.0
+    opt.zero_grad()
+    step(X, Y)
+    once = [p.grad for p in params]
+    opt.zero_grad()
+    where.grad[:] = 0.0  # the same, with the zeros written: the step adds
+    step(X, Y)
+    assert [p.grad for p in params] == once
+    eager = MLP(2, [4, 1], rng=random.Random(5))
+    loss = autograd.sum([(1 - y * eager(x)).relu() for x, y in zip(X.tolist(), Y.tolist())])
+    (loss / len(X)).backward()
+    assert once == pytest.approx([p.grad for p in eager.parameters()], rel=1e-12, abs=1e-15)
+
+
+def test_leaves_made_by_the_function_are_constants_of_the_program():
+    w = Value(2.0)
+    made = []
+
+    def f(x):
+        c = Value(3.0)  # made while tracing: its number is part of the program
+        made.append(c)
+        return w * x * c
+
+    step = autograd.compile(f, reduction="sum")
+    assert step(np.array([1.0, 2.0])) == 18.0
+    assert w.grad == 9.0 and type(w) is PackedValue
+    assert type(made[0]) is Value and made[0].grad == 0.0  # neither packed nor given a gradient

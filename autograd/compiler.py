@@ -478,6 +478,7 @@ class _Gradients:
                         view.fill(0.0)  # a layer that no gradient reached
                 fresh[plan.loose_positions] = 0.0
             else:
+                where.grad  # noqa: B018 - writes the zeros a clear() left unwritten, under the views
                 for view, indices, G, XT in self.blocks:
                     if view is not None:
                         view += _layer_gradient(G, XT)

@@ -312,3 +312,22 @@ def test_leaves_made_by_the_function_are_constants_of_the_program():
     assert step(np.array([1.0, 2.0])) == 18.0
     assert w.grad == 9.0 and type(w) is PackedValue
     assert type(made[0]) is Value and made[0].grad == 0.0  # neither packed nor given a gradient
+
+
+def test_a_step_that_writes_only_some_gradients_adds_to_written_zeros():
+    X = np.array([[0.5, -1.0], [2.0, 0.25]])
+    model = MLP(2, [3, 1], rng=random.Random(6))
+    whole = autograd.compile(lambda x: model(x))
+    part = autograd.compile(lambda x: model.layers[0](x)[1])  # the first layer's only
+    whole(X)  # packs every parameter
+    part(X)
+    opt = SGD(model.parameters(), lr=0.1)
+    for p in model.parameters():
+        p.grad = 123.0  # stale numbers a cleared packing must not show
+    opt.zero_grad()
+    part(X)
+    eager = MLP(2, [3, 1], rng=random.Random(6))
+    (autograd.sum([eager.layers[0](x)[1] for x in X.tolist()]) / len(X)).backward()
+    assert [p.grad for p in model.parameters()] == pytest.approx(
+        [p.grad for p in eager.parameters()], rel=1e-12, abs=1e-15
+    )

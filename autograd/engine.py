@@ -495,11 +495,34 @@ def backpropagate(
         if g == 0.0:
             continue  # nothing flows from here: skip the derivative work
         parents = node.parents
+        op = node.op
+        if op is ADD and not anomaly:  # the commonest ops, their derivatives written out
+            a, b = parents
+            pending[a] = get(a, 0.0) + g
+            pending[b] = get(b, 0.0) + g
+            continue
         try:
             if create_graph:  # the same derivative formulas, on Values
-                local = node.op.derivatives(node.ctx, node, *parents)
+                local = op.derivatives(node.ctx, node, *parents)
+            elif op is MUL:
+                local = (parents[1].data, parents[0].data)
+            elif op is DOT and not anomaly:  # d/dw is x and d/dx is w: no tuples built
+                n = node.ctx
+                ws, xs = parents[:n], parents[n : 2 * n]
+                for w, x in zip(ws, xs):
+                    d = x.data
+                    if d != 0.0:
+                        pending[w] = get(w, 0.0) + d * g
+                for w, x in zip(ws, xs):
+                    d = w.data
+                    if d != 0.0:
+                        pending[x] = get(x, 0.0) + d * g
+                if len(parents) > 2 * n:
+                    b = parents[-1]
+                    pending[b] = get(b, 0.0) + g
+                continue
             else:
-                local = node.op.derivatives(node.ctx, node.data, *[p.data for p in parents])
+                local = op.derivatives(node.ctx, node.data, *[p.data for p in parents])
         except (ArithmeticError, ValueError) as error:
             raise _undefined(node, error) from None
         if anomaly:
@@ -623,7 +646,11 @@ def _operand(x: Any) -> Value | None:
     """The other operand of a binary op as a Value; None when it is not a number."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
+    if type(x) is float:  # a constant leaf, made without Value()'s checks: a float passes
+        v = _new(Value)
+        v.data, v.grad, v.label, v.op, v.parents, v.ctx, v._born = x, 0.0, "", "", (), None, _clock
+        return v
+    if type(x) is int or isinstance(x, numbers.Real):
         return Value(x)
     return None
 

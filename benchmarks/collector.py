@@ -4,8 +4,11 @@ The moons step of benchmarks/moons_step.py (MLP(2, [16, 16, 1]), 100 points, hin
 loss, SGD), valuegrad's and micrograd's, each with the collector on and paused,
 all four interleaved in one process. valuegrad's graphs hold no cycles, so pausing
 costs no memory; micrograd's closures make cycles, which pile up until it resumes.
+Then an unfused graph: one training step of benchmarks/transformer_step.py's
+character transformer written op by op on valuegrad (16 names, about 94,000
+nodes), the collector on and paused, alternating.
 
-Run: python benchmarks/collector.py [--repeats N]   (needs the `bench` extra)
+Run: python benchmarks/collector.py [--repeats N]   (needs the `bench` extra and numpy)
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import statistics
 import time
 
 from moons_step import micrograd_loss, moons_setup, ours_loss, step
+from transformer_step import Eager, OpByOp, initial_weights, make_batches, pseudo_names
 
-from autograd import gc_paused
+from autograd import Value, gc_paused
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--transformer-repeats", type=int, default=3)
     args = parser.parse_args(argv)
     X, Y, ours, theirs = moons_setup()
     engines = {
@@ -51,6 +56,27 @@ def main(argv=None) -> None:
             f"({min(off) * 1e3:.1f}-{max(off) * 1e3:.1f})   "
             f"{statistics.median(on) / statistics.median(off):.2f}x"
         )
+
+    batch = make_batches(pseudo_names(2000, 0), 16, 0)[0]
+    way = Eager(Value, OpByOp(), initial_weights(0))
+    steps: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(args.transformer_repeats):
+        for paused in (False, True):
+            t0 = time.perf_counter()
+            if paused:
+                with gc_paused():
+                    way.step(batch)
+            else:
+                way.step(batch)
+            steps[paused].append(time.perf_counter() - t0)
+    on, off = steps[False], steps[True]
+    print(
+        f"transformer written op by op, one step of 16 names (T = {batch.length}), "
+        f"median (range) of {args.transformer_repeats}:\n"
+        f"  valuegrad  on {statistics.median(on):6.2f} s ({min(on):.2f}-{max(on):.2f})   "
+        f"paused {statistics.median(off):6.2f} s ({min(off):.2f}-{max(off):.2f})   "
+        f"{statistics.median(on) / statistics.median(off):.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ def __getattr__(name: str):
         from autograd.compiler import compile  # noqa: A004 - autograd.compile, as torch.compile
 
         return compile
+    if name == "export":  # autograd.export.to_torch: numpy now, torch when a module is made
+        import autograd.export
+
+        return autograd.export
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 

@@ -673,6 +673,12 @@ class Compiled:
         """Per-sample outputs, no gradients: shape (B,), or (B, k) when fn returns k Values."""
         return self.vjp(*batched_args)[0]
 
+    def to_torch(self, *example_args: Any, parameters: Any = None) -> Any:
+        """This step as a torch.nn.Module: see autograd.export.to_torch."""
+        from autograd.export import to_torch
+
+        return to_torch(self, *example_args, parameters=parameters)
+
 
 def compile(fn: Callable, reduction: str = "mean") -> Compiled:  # noqa: A001 - as torch.compile
     """Compile per-sample `fn` (Values in, a Value out) into a batched numpy step."""

@@ -1,9 +1,9 @@
 """The Value engine: scalar nodes, the ops that make them, and backward().
 
 Read it top to bottom: a `Value` holds a number, its gradient, its parents and
-the `Op` that made it; each op (the table below, one line each where it can be)
-is one object holding its forward and its local derivatives, side by side. A
-derivative receives the op's constant (`ctx`), the output and the inputs, and
+the `Op` that made it; each op (the table below) is one object holding its
+forward, its local derivatives and its torch form (autograd.export), side by side.
+A derivative receives the op's constant (`ctx`), the output and the inputs, and
 returns d(output)/d(input) for each input, in arithmetic that works on floats
 (what `backward` feeds it), on Values (create_graph) and on numpy arrays
 (autograd.compile) alike. The chain rule itself lives in exactly one loop, in
@@ -830,12 +830,18 @@ class Op(str):
     so `autograd.compile` runs the same rules over a batch; `numpy_forward` and
     `numpy_derivatives` replace them where an array needs another formula, and are
     None for an op that cannot be compiled.
+
+    - torch_forward(torch, ctx, *tensors): the forward in PyTorch's functions (torch is
+      passed in: autograd never imports it), elementwise over tensors that broadcast
+      (one lane per sample, or a block of them), for autograd.export; PyTorch's autograd
+      differentiates it. None where an op has no torch form (export then refuses it).
     """
 
     forward: Callable[..., Any]
     derivatives: Callable[..., tuple]
     numpy_forward: Callable[..., Any] | None
     numpy_derivatives: Callable[..., tuple] | None
+    torch_forward: Callable[..., Any] | None
 
     def __new__(
         cls,
@@ -845,11 +851,13 @@ class Op(str):
         numpy_forward: Callable[..., Any] | None = None,
         numpy_derivatives: Callable[..., tuple] | None = None,
         vectorized: bool = True,
+        torch_forward: Callable[..., Any] | None = None,
     ) -> Op:
         op = str.__new__(cls, name)
         op.forward, op.derivatives = forward, derivatives
         op.numpy_forward = numpy_forward or (forward if vectorized else None)
         op.numpy_derivatives = numpy_derivatives or (derivatives if vectorized else None)
+        op.torch_forward = torch_forward
         return op
 
     def node(self, parents: tuple[Value, ...], ctx: Any = None) -> Value:
@@ -871,7 +879,8 @@ class Op(str):
         if name is not None:
             return _builtin_op, (name,)
         rules = (self.forward, self.derivatives, self.numpy_forward, self.numpy_derivatives)
-        return Op, (str(self), *rules, self.numpy_forward is not None)
+        # torch_forward last: a pickle made before it existed (six arguments) still loads
+        return Op, (str(self), *rules, self.numpy_forward is not None, self.torch_forward)
 
 
 def _builtin_op(name: str) -> Op:
@@ -983,35 +992,114 @@ def _log_forward(ctx: Any, x: Any) -> Any:
     return num.elementwise(x, lambda v: math.log(v) if v > 0 else math.nan, "log")
 
 
-# The table: every op, its forward and its local derivatives, side by side.
-ADD = Op("+", lambda c, a, b: a + b, lambda c, out, a, b: (1.0, 1.0))
-SUB = Op("-", lambda c, a, b: a - b, lambda c, out, a, b: (1.0, -1.0))
-MUL = Op("*", lambda c, a, b: a * b, lambda c, out, a, b: (b, a))
-DIV = Op("/", _divide, lambda c, out, a, b: (1.0 / b, -out / b))
-POW_CONST = Op("**", _pow_forward, _d_pow_const)
-POW = Op("**", _power_forward, _d_pow, numpy_derivatives=_np_d_pow)
-NEG = Op("neg", lambda c, x: -x, lambda c, out, x: (-1.0,))
-ABS = Op("abs", lambda c, x: abs(x), lambda c, out, x: (num.sign(x),))
-EXP = Op("exp", lambda c, x: num.exp(x), lambda c, out, x: (out,))
-LOG = Op("log", _log_forward, lambda c, out, x: (1.0 / x,))
-SQRT = Op("sqrt", _sqrt_forward, lambda c, out, x: (0.5 / out,))
-TANH = Op("tanh", lambda c, x: num.tanh(x), lambda c, out, x: (1.0 - out * out,))
-SIGMOID = Op("sigmoid", lambda c, x: num.sigmoid(x), lambda c, out, x: (out * (1.0 - out),))
-RELU = Op("relu", _relu, _d_relu)
+def _torch_dot(t: Any, n: int, *xs: Any) -> Any:  # xs = weights, inputs[, bias]
+    rows = num.torch_stack(t, xs)
+    total = (rows[:n] * rows[n : 2 * n]).sum(0)
+    return total + rows[2 * n] if len(xs) > 2 * n else total
+
+
+# The table: every op, its forward, its local derivatives and its torch form, side by side.
+ADD = Op(
+    "+",
+    lambda c, a, b: a + b,
+    lambda c, out, a, b: (1.0, 1.0),
+    torch_forward=lambda t, c, a, b: a + b,
+)
+SUB = Op(
+    "-",
+    lambda c, a, b: a - b,
+    lambda c, out, a, b: (1.0, -1.0),
+    torch_forward=lambda t, c, a, b: a - b,
+)
+MUL = Op(
+    "*",
+    lambda c, a, b: a * b,
+    lambda c, out, a, b: (b, a),
+    torch_forward=lambda t, c, a, b: a * b,
+)
+DIV = Op(
+    "/",
+    _divide,
+    lambda c, out, a, b: (1.0 / b, -out / b),
+    torch_forward=lambda t, c, a, b: a / b,
+)
+POW_CONST = Op("**", _pow_forward, _d_pow_const, torch_forward=lambda t, n, x: t.pow(x, n))
+POW = Op(
+    "**",
+    _power_forward,
+    _d_pow,
+    numpy_derivatives=_np_d_pow,
+    torch_forward=lambda t, c, x, y: t.pow(x, y),
+)
+NEG = Op("neg", lambda c, x: -x, lambda c, out, x: (-1.0,), torch_forward=lambda t, c, x: -x)
+ABS = Op(
+    "abs",
+    lambda c, x: abs(x),
+    lambda c, out, x: (num.sign(x),),
+    torch_forward=lambda t, c, x: t.abs(x),
+)
+EXP = Op(
+    "exp",
+    lambda c, x: num.exp(x),
+    lambda c, out, x: (out,),
+    torch_forward=lambda t, c, x: t.exp(x),
+)
+LOG = Op(
+    "log",
+    _log_forward,
+    lambda c, out, x: (1.0 / x,),
+    torch_forward=lambda t, c, x: t.log(x),
+)
+SQRT = Op(
+    "sqrt",
+    _sqrt_forward,
+    lambda c, out, x: (0.5 / out,),
+    torch_forward=lambda t, c, x: t.sqrt(x),
+)
+TANH = Op(
+    "tanh",
+    lambda c, x: num.tanh(x),
+    lambda c, out, x: (1.0 - out * out,),
+    torch_forward=lambda t, c, x: t.tanh(x),
+)
+SIGMOID = Op(
+    "sigmoid",
+    lambda c, x: num.sigmoid(x),
+    lambda c, out, x: (out * (1.0 - out),),
+    torch_forward=lambda t, c, x: t.sigmoid(x),
+)
+RELU = Op("relu", _relu, _d_relu, torch_forward=lambda t, c, x: t.relu(x))
 LEAKY_RELU = Op(
     "leaky_relu",
     lambda slope, x: num.where(x > 0, x, slope * x),
     lambda slope, out, x: (num.where(x > 0, 1.0, slope),),
+    torch_forward=lambda t, slope, x: t.nn.functional.leaky_relu(x, slope),
 )
-SIN = Op("sin", lambda c, x: num.sin(x), lambda c, out, x: (num.cos(x),))
-COS = Op("cos", lambda c, x: num.cos(x), lambda c, out, x: (-num.sin(x),))
-SUM = Op("sum", lambda c, *xs: builtins.sum(xs, 0.0), lambda c, out, *xs: (1.0,) * len(xs))
-DOT = Op("dot", _dot_forward, _d_dot)
+SIN = Op(
+    "sin",
+    lambda c, x: num.sin(x),
+    lambda c, out, x: (num.cos(x),),
+    torch_forward=lambda t, c, x: t.sin(x),
+)
+COS = Op(
+    "cos",
+    lambda c, x: num.cos(x),
+    lambda c, out, x: (-num.sin(x),),
+    torch_forward=lambda t, c, x: t.cos(x),
+)
+SUM = Op(
+    "sum",
+    lambda c, *xs: builtins.sum(xs, 0.0),
+    lambda c, out, *xs: (1.0,) * len(xs),
+    torch_forward=lambda t, c, *xs: num.torch_stack(t, xs).sum(0),
+)
+DOT = Op("dot", _dot_forward, _d_dot, torch_forward=_torch_dot)
 LOGSUMEXP = Op(  # d/dx_i = softmax(x)_i = exp(x_i - out)
     "logsumexp",
     _logsumexp_forward,
     lambda c, out, *xs: tuple(num.exp(x - out) for x in xs),
     numpy_forward=_np_logsumexp,
+    torch_forward=lambda t, c, *xs: t.logsumexp(num.torch_stack(t, xs), 0),
 )
 
 _BUILTINS: dict[str, Op] = {}  # a built-in op pickles as its name here

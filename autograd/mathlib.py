@@ -4,7 +4,8 @@ Each op is one `Op` line (or a few): its forward, which refuses a finite input
 outside its domain and otherwise follows IEEE (what `math` gives, with overflow
 as inf and nan or inf in as PyTorch has it), and its local derivatives, written
 once in arithmetic that runs on floats, on Values and on numpy arrays, so that
-every order of derivative follows and `autograd.compile` runs the same rules.
+every order of derivative follows and `autograd.compile` runs the same rules, and
+its torch form (PyTorch's own function where there is one), for autograd.export.
 A derivative that needs another op (lgamma's is digamma) calls it through
 `_apply`, which gives a number for a number and a node for a Value.
 
@@ -149,17 +150,34 @@ def _rsqrt_forward(ctx: Any, x: Any) -> Any:
     return 1.0 / num.sqrt(x)
 
 
-EXPM1 = _unary("expm1", _ieee(math.expm1), "expm1", lambda c, out, x: (out + 1.0,))
+EXPM1 = _unary(
+    "expm1",
+    _ieee(math.expm1),
+    "expm1",
+    lambda c, out, x: (out + 1.0,),
+    torch_forward=lambda t, c, x: t.expm1(x),
+)
 LOG1P = _unary(
     "log1p",
     lambda x: math.log1p(x) if x > -1 else nan,
     "log1p",
     lambda c, out, x: (1.0 / (1.0 + x),),
     _inside("log1p", -1.0, inf, closed=False),
+    torch_forward=lambda t, c, x: t.log1p(x),
 )
-EXP2 = Op("exp2", lambda c, x: num.power(2.0, x), lambda c, out, x: (out * _LN2,))
+EXP2 = Op(
+    "exp2",
+    lambda c, x: num.power(2.0, x),
+    lambda c, out, x: (out * _LN2,),
+    torch_forward=lambda t, c, x: t.exp2(x),
+)
 LOG2 = _unary(
-    "log2", _log_of(math.log2), "log2", lambda c, out, x: (1.0 / (x * _LN2),), _positive("log2")
+    "log2",
+    _log_of(math.log2),
+    "log2",
+    lambda c, out, x: (1.0 / (x * _LN2),),
+    _positive("log2"),
+    torch_forward=lambda t, c, x: t.log2(x),
 )
 LOG10 = _unary(
     "log10",
@@ -167,17 +185,38 @@ LOG10 = _unary(
     "log10",
     lambda c, out, x: (1.0 / (x * _LN10),),
     _positive("log10"),
+    torch_forward=lambda t, c, x: t.log10(x),
 )
-SQUARE = Op("square", lambda c, x: x * x, lambda c, out, x: (2.0 * x,))
-RECIPROCAL = Op("reciprocal", _reciprocal_forward, lambda c, out, x: (-out * out,))
-RSQRT = Op("rsqrt", _rsqrt_forward, lambda c, out, x: (-0.5 * out * out * out,))
-CBRT = _unary(  # real for negative x, unlike x ** (1/3)
-    "cbrt", math.cbrt, "cbrt", lambda c, out, x: (1.0 / (3.0 * out * out),)
+SQUARE = Op(
+    "square",
+    lambda c, x: x * x,
+    lambda c, out, x: (2.0 * x,),
+    torch_forward=lambda t, c, x: t.square(x),
+)
+RECIPROCAL = Op(
+    "reciprocal",
+    _reciprocal_forward,
+    lambda c, out, x: (-out * out,),
+    torch_forward=lambda t, c, x: t.reciprocal(x),
+)
+RSQRT = Op(
+    "rsqrt",
+    _rsqrt_forward,
+    lambda c, out, x: (-0.5 * out * out * out,),
+    torch_forward=lambda t, c, x: t.rsqrt(x),
+)
+CBRT = _unary(  # real for negative x, unlike x ** (1/3); torch has no cbrt: |x|^(1/3), signed
+    "cbrt",
+    math.cbrt,
+    "cbrt",
+    lambda c, out, x: (1.0 / (3.0 * out * out),),
+    torch_forward=lambda t, c, x: t.sign(x) * t.abs(x).pow(1.0 / 3.0),
 )
 HYPOT = Op(  # sqrt(x^2 + y^2) without overflow; its slope is undefined at (0, 0)
     "hypot",
     lambda c, x, y: _math2(x, y, math.hypot, "hypot"),
     lambda c, out, x, y: (x / out, y / out),
+    torch_forward=lambda t, c, x, y: t.hypot(x, y),
 )
 
 
@@ -221,13 +260,20 @@ def _d_sinc(c, out, x):  # (cos(pi x) - sinc(x)) / x, and the series below |x| =
     return ((num.cos(pi * x) - out) / x,)
 
 
-TAN = _unary("tan", _ieee(math.tan), "tan", lambda c, out, x: (1.0 + out * out,))
+TAN = _unary(
+    "tan",
+    _ieee(math.tan),
+    "tan",
+    lambda c, out, x: (1.0 + out * out,),
+    torch_forward=lambda t, c, x: t.tan(x),
+)
 ASIN = _unary(
     "asin",
     _ieee(math.asin),
     "arcsin",
     lambda c, out, x: (1.0 / num.sqrt(1.0 - x * x),),
     _inside("asin", -1.0, 1.0),
+    torch_forward=lambda t, c, x: t.asin(x),
 )
 ACOS = _unary(
     "acos",
@@ -235,18 +281,49 @@ ACOS = _unary(
     "arccos",
     lambda c, out, x: (-1.0 / num.sqrt(1.0 - x * x),),
     _inside("acos", -1.0, 1.0),
+    torch_forward=lambda t, c, x: t.acos(x),
 )
-ATAN = _unary("atan", math.atan, "arctan", lambda c, out, x: (1.0 / (1.0 + x * x),))
-ATAN2 = Op("atan2", lambda c, y, x: _math2(y, x, math.atan2, "arctan2"), _d_atan2)
-SINH = _unary("sinh", _ieee(math.sinh, odd=True), "sinh", lambda c, out, x: (_apply(COSH, x),))
-COSH = _unary("cosh", _ieee(math.cosh), "cosh", lambda c, out, x: (_apply(SINH, x),))
-ASINH = _unary("asinh", math.asinh, "arcsinh", lambda c, out, x: (1.0 / num.sqrt(x * x + 1.0),))
+ATAN = _unary(
+    "atan",
+    math.atan,
+    "arctan",
+    lambda c, out, x: (1.0 / (1.0 + x * x),),
+    torch_forward=lambda t, c, x: t.atan(x),
+)
+ATAN2 = Op(
+    "atan2",
+    lambda c, y, x: _math2(y, x, math.atan2, "arctan2"),
+    _d_atan2,
+    torch_forward=lambda t, c, y, x: t.atan2(y, x),
+)
+SINH = _unary(
+    "sinh",
+    _ieee(math.sinh, odd=True),
+    "sinh",
+    lambda c, out, x: (_apply(COSH, x),),
+    torch_forward=lambda t, c, x: t.sinh(x),
+)
+COSH = _unary(
+    "cosh",
+    _ieee(math.cosh),
+    "cosh",
+    lambda c, out, x: (_apply(SINH, x),),
+    torch_forward=lambda t, c, x: t.cosh(x),
+)
+ASINH = _unary(
+    "asinh",
+    math.asinh,
+    "arcsinh",
+    lambda c, out, x: (1.0 / num.sqrt(x * x + 1.0),),
+    torch_forward=lambda t, c, x: t.asinh(x),
+)
 ACOSH = _unary(
     "acosh",
     _ieee(math.acosh),
     "arccosh",
     lambda c, out, x: (1.0 / num.sqrt(x * x - 1.0),),
     _inside("acosh", 1.0, inf),
+    torch_forward=lambda t, c, x: t.acosh(x),
 )
 ATANH = _unary(
     "atanh",
@@ -254,19 +331,22 @@ ATANH = _unary(
     "arctanh",
     lambda c, out, x: (1.0 / (1.0 - x * x),),
     _inside("atanh", -1.0, 1.0, closed=False),
+    torch_forward=lambda t, c, x: t.atanh(x),
 )
-SINC = _unary("sinc", _sinc, "sinc", _d_sinc)
+SINC = _unary("sinc", _sinc, "sinc", _d_sinc, torch_forward=lambda t, c, x: t.sinc(x))
 DEGREES = _unary(
     "degrees",
     lambda x: x * (180.0 / pi),
     lambda x: x * (180.0 / pi),
     lambda c, out, x: (180.0 / pi,),
+    torch_forward=lambda t, c, x: t.rad2deg(x),
 )
 RADIANS = _unary(
     "radians",
     lambda x: x * (pi / 180.0),
     lambda x: x * (pi / 180.0),
     lambda c, out, x: (pi / 180.0,),
+    torch_forward=lambda t, c, x: t.deg2rad(x),
 )
 
 
@@ -359,16 +439,24 @@ def _d_logit(eps, out, x):  # 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps
 
 
 LOGADDEXP = Op(
-    "logaddexp", _logaddexp(math.log, lambda t: math.log1p(math.exp(t)), "logaddexp"), _d_logaddexp
+    "logaddexp",
+    _logaddexp(math.log, lambda t: math.log1p(math.exp(t)), "logaddexp"),
+    _d_logaddexp,
+    torch_forward=lambda t, c, a, b: t.logaddexp(a, b),
 )
 LOGADDEXP2 = Op(
     "logaddexp2",
     _logaddexp(math.log2, lambda t: math.log1p(2.0**t) / math.log(2.0), "logaddexp2"),
     _d_logaddexp2,
+    torch_forward=lambda t, c, a, b: t.logaddexp2(a, b),
 )
-XLOGY = Op("xlogy", *_xlogy(LOG, 0.0))
-XLOG1PY = Op("xlog1py", *_xlogy(LOG1P, 1.0))
-LOGIT = Op("logit", _logit_forward, _d_logit)
+XLOGY = Op("xlogy", *_xlogy(LOG, 0.0), torch_forward=lambda t, c, x, y: t.special.xlogy(x, y))
+XLOG1PY = Op(
+    "xlog1py", *_xlogy(LOG1P, 1.0), torch_forward=lambda t, c, x, y: t.special.xlog1py(x, y)
+)
+LOGIT = Op(
+    "logit", _logit_forward, _d_logit, torch_forward=lambda t, eps, x: t.special.logit(x, eps)
+)
 
 
 # ---- special functions ----------------------------------------------------------------
@@ -389,11 +477,25 @@ def _polygamma_forward(n: int, x: Any) -> Any:
     return num.elementwise(x, on_float, _lanes(on_float))
 
 
+def _torch_gamma(t: Any, c: Any, x: Any) -> Any:  # torch has no gamma: exp(lgamma), signed
+    magnitude = t.exp(t.lgamma(x))  # gamma < 0 on (-1, 0), (-3, -2), ...
+    negative = (x < 0) & (t.remainder(t.floor(x), 2.0) == 1.0)
+    return t.where(negative, -magnitude, magnitude)
+
+
 ERF = _unary(
-    "erf", math.erf, _lanes(math.erf), lambda c, out, x: (_TWO_OVER_SQRT_PI * num.exp(-x * x),)
+    "erf",
+    math.erf,
+    _lanes(math.erf),
+    lambda c, out, x: (_TWO_OVER_SQRT_PI * num.exp(-x * x),),
+    torch_forward=lambda t, c, x: t.special.erf(x),
 )
 ERFC = _unary(
-    "erfc", math.erfc, _lanes(math.erfc), lambda c, out, x: (-_TWO_OVER_SQRT_PI * num.exp(-x * x),)
+    "erfc",
+    math.erfc,
+    _lanes(math.erfc),
+    lambda c, out, x: (-_TWO_OVER_SQRT_PI * num.exp(-x * x),),
+    torch_forward=lambda t, c, x: t.special.erfc(x),
 )
 ERFINV = _unary(  # +-1 are poles, as log's 0
     "erfinv",
@@ -401,6 +503,7 @@ ERFINV = _unary(  # +-1 are poles, as log's 0
     _lanes(special.erfinv),
     lambda c, out, x: (0.5 * math.sqrt(pi) * num.exp(out * out),),
     _inside("erfinv", -1.0, 1.0, closed=False),
+    torch_forward=lambda t, c, x: t.special.erfinv(x),
 )
 GAMMA = _unary(
     "gamma",
@@ -408,6 +511,7 @@ GAMMA = _unary(
     _lanes(_ieee(math.gamma)),
     lambda c, out, x: (out * _apply(DIGAMMA, x),),
     _poles("gamma"),
+    torch_forward=_torch_gamma,
 )
 LGAMMA = _unary(
     "lgamma",
@@ -415,6 +519,7 @@ LGAMMA = _unary(
     _lanes(_ieee(math.lgamma)),
     lambda c, out, x: (_apply(DIGAMMA, x),),
     _poles("lgamma"),
+    torch_forward=lambda t, c, x: t.special.gammaln(x),
 )
 DIGAMMA = _unary(
     "digamma",
@@ -422,23 +527,35 @@ DIGAMMA = _unary(
     _lanes(special.digamma),
     lambda c, out, x: (_apply(POLYGAMMA, x, 1),),
     _poles("digamma"),
+    torch_forward=lambda t, c, x: t.special.digamma(x),
 )
 POLYGAMMA = Op(  # ctx: the order n
-    "polygamma", _polygamma_forward, lambda n, out, x: (_apply(POLYGAMMA, x, n + 1),)
+    "polygamma",
+    _polygamma_forward,
+    lambda n, out, x: (_apply(POLYGAMMA, x, n + 1),),
+    torch_forward=lambda t, n, x: t.special.polygamma(n, x),
 )
 NDTR = _unary(
     "ndtr",
     special.ndtr,
     _lanes(special.ndtr),
     lambda c, out, x: (_INV_SQRT_2PI * num.exp(-0.5 * x * x),),
+    torch_forward=lambda t, c, x: t.special.ndtr(x),
 )
 LOG_NDTR = _unary(  # the normal density over its CDF, taken in logs (no 0 / 0 in the tail)
     "log_ndtr",
     special.log_ndtr,
     _lanes(special.log_ndtr),
     lambda c, out, x: (_INV_SQRT_2PI * num.exp(-0.5 * x * x - out),),
+    torch_forward=lambda t, c, x: t.special.log_ndtr(x),
 )
-I0 = _unary("i0", special.i0, _lanes(special.i0), lambda c, out, x: (_apply(I1, x),))
+I0 = _unary(
+    "i0",
+    special.i0,
+    _lanes(special.i0),
+    lambda c, out, x: (_apply(I1, x),),
+    torch_forward=lambda t, c, x: t.special.i0(x),
+)
 
 
 # I1' by its series below |x| = 1, sum of (2k+1)/2 (x/2)^(2k) / (k! (k+1)!): the formula
@@ -465,19 +582,23 @@ def _d_i1(c, out, x):  # I1' = I0 - I1 / x
     return (_apply(I0, x) - out / x,)
 
 
-I1 = _unary("i1", special.i1, _lanes(special.i1), _d_i1)
+I1 = _unary(
+    "i1", special.i1, _lanes(special.i1), _d_i1, torch_forward=lambda t, c, x: t.special.i1(x)
+)
 
 
 # ---- piecewise --------------------------------------------------------------------------
 
 
 def _rounding(name: str, f: Callable[[float], Any]) -> Op:
-    """floor, ceil, trunc, round: flat wherever they are continuous, so a derivative of 0."""
+    """floor, ceil, trunc, round: flat wherever they are continuous, so a derivative of 0.
+    Each is torch's function of the same name (round: half to even, as ours)."""
     return _unary(
         name,
         lambda x: math.copysign(float(f(x)), x) if math.isfinite(x) else x,  # -0.0 stays
         name if name != "round" else "rint",
         lambda c, out, x: (0.0,),
+        torch_forward=lambda t, c, x: getattr(t, name)(x),
     )
 
 
@@ -494,7 +615,7 @@ def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0,
     ), 0.0
 
 
-def _modulo(name: str, on_floats: Callable, numpy_name: str) -> Op:
+def _modulo(name: str, on_floats: Callable, numpy_name: str, torch_forward: Callable) -> Op:
     """fmod (the sign of a) and remainder (the sign of b, Python's %): a - b * q, q an integer.
 
     d/db is -q, read from the result, (a - out) / b rounded: exact, where quotient(a / b)
@@ -516,7 +637,7 @@ def _modulo(name: str, on_floats: Callable, numpy_name: str) -> Op:
             num.numpy().round(q) if num.is_array(q) else round(q) if math.isfinite(q) else q
         )
 
-    return Op(name, forward, derivatives)
+    return Op(name, forward, derivatives, torch_forward=torch_forward)
 
 
 def _remainder(a: float, b: float) -> float:
@@ -529,6 +650,13 @@ def _heaviside_forward(c: Any, x: Any, at_zero: Any) -> Any:
     if type(x) is float:
         return at_zero if x == 0 else 1.0 if x > 0 else 0.0 if x < 0 else nan
     return num.numpy().heaviside(x, at_zero)
+
+
+def _torch_heaviside(t: Any, c: Any, x: Any, at_zero: Any) -> Any:
+    # not torch.heaviside, which has no derivative (and is 0 at nan): our slopes, 0 in x
+    # and 1 in at_zero where x is 0, come from where's
+    steps = t.where(x > 0, 1.0, t.where(x < 0, 0.0, x.detach()))
+    return t.where(x == 0, at_zero, steps)
 
 
 def _clamp(bounds: tuple, x: Any) -> Any:
@@ -557,7 +685,9 @@ def _d_clamp(bounds, out, x):  # 1 inside the bounds, ends included; 0 at nan, a
     return (num.where(inside, 1.0, 0.0),)
 
 
-def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
+def _extremum(
+    name: str, pick: Callable, numpy_name: str, larger: bool, torch_forward: Callable
+) -> Op:
     """maximum and minimum: nan wins; a tie splits the gradient half and half."""
 
     def on_arrays(a: Any, b: Any) -> Any:  # at a tie a itself, as max and min give (-0.0, 0.0)
@@ -575,10 +705,10 @@ def _extremum(name: str, pick: Callable, numpy_name: str, larger: bool) -> Op:
         da = num.where(nan_, 1.0, num.where(wins, 1.0, num.where(a == b, 0.5, 0.0)))
         return da, num.where(nan_, 1.0, 1.0 - da)
 
-    return Op(name, forward, derivatives)
+    return Op(name, forward, derivatives, torch_forward=torch_forward)
 
 
-def _nan_ignoring(name: str, pick: Callable, numpy_name: str) -> Op:
+def _nan_ignoring(name: str, pick: Callable, numpy_name: str, torch_forward: Callable) -> Op:
     """fmax and fmin: a nan loses to a number; a tie's gradient goes to a, as PyTorch."""
 
     def forward(c: Any, a: Any, b: Any) -> Any:
@@ -589,7 +719,7 @@ def _nan_ignoring(name: str, pick: Callable, numpy_name: str) -> Op:
         takes_a = (a == out) | (b != b)  # b's gradient is whatever a does not take
         return num.where(takes_a, 1.0, 0.0), num.where(takes_a, 0.0, 1.0)
 
-    return Op(name, forward, derivatives)
+    return Op(name, forward, derivatives, torch_forward=torch_forward)
 
 
 def _where_forward(c: Any, condition: Any, a: Any, b: Any) -> Any:
@@ -611,22 +741,43 @@ FLOOR = _rounding("floor", math.floor)
 CEIL = _rounding("ceil", math.ceil)
 TRUNC = _rounding("trunc", math.trunc)
 ROUND = _rounding("round", round)  # half to even, as PyTorch and numpy
-SIGN = Op("sign", lambda c, x: num.sign(x), lambda c, out, x: (0.0,))  # 0 at nan, as PyTorch
-FRAC = Op("frac", lambda c, x: x - TRUNC.forward(None, x), lambda c, out, x: (1.0,))
-COPYSIGN = Op("copysign", lambda c, a, b: _math2(a, b, math.copysign, "copysign"), _d_copysign)
-FMOD = _modulo("fmod", math.fmod, "fmod")
-REMAINDER = _modulo("remainder", _remainder, "remainder")
+SIGN = Op(  # 0 at nan, as PyTorch
+    "sign",
+    lambda c, x: num.sign(x),
+    lambda c, out, x: (0.0,),
+    torch_forward=lambda t, c, x: t.sign(x),
+)
+FRAC = Op(
+    "frac",
+    lambda c, x: x - TRUNC.forward(None, x),
+    lambda c, out, x: (1.0,),
+    torch_forward=lambda t, c, x: t.frac(x),
+)
+COPYSIGN = Op(
+    "copysign",
+    lambda c, a, b: _math2(a, b, math.copysign, "copysign"),
+    _d_copysign,
+    torch_forward=lambda t, c, a, b: t.copysign(a, b),
+)
+FMOD = _modulo("fmod", math.fmod, "fmod", lambda t, c, a, b: t.fmod(a, b))
+REMAINDER = _modulo("remainder", _remainder, "remainder", lambda t, c, a, b: t.remainder(a, b))
 HEAVISIDE = Op(  # a step: flat in x; `values`, its value at 0, has a slope of 1 there
     "heaviside",
     _heaviside_forward,
     lambda c, out, x, at_zero: (0.0, num.where(num.data(x) == 0, 1.0, 0.0)),
+    torch_forward=_torch_heaviside,
 )
-WHERE = Op("where", _where_forward, _d_where)
-CLAMP = Op("clamp", _clamp, _d_clamp)
-MAXIMUM = _extremum("maximum", max, "maximum", larger=True)
-MINIMUM = _extremum("minimum", min, "minimum", larger=False)
-FMAX = _nan_ignoring("fmax", max, "fmax")
-FMIN = _nan_ignoring("fmin", min, "fmin")
+WHERE = Op(
+    "where",
+    _where_forward,
+    _d_where,
+    torch_forward=lambda t, c, condition, a, b: t.where(condition != 0, a, b),
+)
+CLAMP = Op("clamp", _clamp, _d_clamp, torch_forward=lambda t, c, x: t.clamp(x, *c))
+MAXIMUM = _extremum("maximum", max, "maximum", True, lambda t, c, a, b: t.maximum(a, b))
+MINIMUM = _extremum("minimum", min, "minimum", False, lambda t, c, a, b: t.minimum(a, b))
+FMAX = _nan_ignoring("fmax", max, "fmax", lambda t, c, a, b: t.fmax(a, b))
+FMIN = _nan_ignoring("fmin", min, "fmin", lambda t, c, a, b: t.fmin(a, b))
 
 
 # ---- activations ------------------------------------------------------------------------
@@ -726,39 +877,65 @@ GELU = Op(
     "gelu",
     lambda c, x: x * NDTR.forward(None, x),
     lambda c, out, x: (_apply(NDTR, x) + x * _INV_SQRT_2PI * num.exp(-0.5 * x * x),),
+    torch_forward=lambda t, c, x: t.nn.functional.gelu(x),
 )
 GELU_TANH = Op(
     "gelu_tanh",
     lambda c, x: 0.5 * x * (1.0 + num.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
     _d_gelu_tanh,
+    torch_forward=lambda t, c, x: t.nn.functional.gelu(x, approximate="tanh"),
 )
 SILU = Op(
     "silu",
     lambda c, x: x * num.sigmoid(x),
     lambda c, out, x: (num.sigmoid(x) * (1.0 + x * (1.0 - num.sigmoid(x))),),
+    torch_forward=lambda t, c, x: t.nn.functional.silu(x),
 )
-SOFTPLUS = Op("softplus", _softplus, _d_softplus)
-MISH = Op("mish", _mish, _d_mish)
-ELU = Op("elu", lambda a, x: _elu(a, 1.0, x), lambda a, out, x: _d_elu(a, 1.0, x))  # ctx: alpha
+SOFTPLUS = Op(  # ctx: (beta, threshold)
+    "softplus",
+    _softplus,
+    _d_softplus,
+    torch_forward=lambda t, c, x: t.nn.functional.softplus(x, beta=c[0], threshold=c[1]),
+)
+MISH = Op("mish", _mish, _d_mish, torch_forward=lambda t, c, x: t.nn.functional.mish(x))
+ELU = Op(  # ctx: alpha
+    "elu",
+    lambda a, x: _elu(a, 1.0, x),
+    lambda a, out, x: _d_elu(a, 1.0, x),
+    torch_forward=lambda t, a, x: t.nn.functional.elu(x, alpha=a),
+)
 SELU = Op(
     "selu",
     lambda c, x: _elu(_SELU_ALPHA, _SELU_SCALE, x),
     lambda c, out, x: _d_elu(_SELU_ALPHA, _SELU_SCALE, x),
+    torch_forward=lambda t, c, x: t.nn.functional.selu(x),
 )
-CELU = Op("celu", _celu, _d_celu)
-HARDTANH = Op("hardtanh", _clamp, _d_hardtanh)  # ctx: (min_val, max_val)
+CELU = Op(  # ctx: alpha
+    "celu", _celu, _d_celu, torch_forward=lambda t, a, x: t.nn.functional.celu(x, alpha=a)
+)
+HARDTANH = Op(  # ctx: (min_val, max_val)
+    "hardtanh",
+    _clamp,
+    _d_hardtanh,
+    torch_forward=lambda t, c, x: t.nn.functional.hardtanh(x, min_val=c[0], max_val=c[1]),
+)
 RELU6 = Op(
-    "relu6", lambda c, x: _clamp((0.0, 6.0), x), lambda c, out, x: _d_hardtanh((0.0, 6.0), out, x)
+    "relu6",
+    lambda c, x: _clamp((0.0, 6.0), x),
+    lambda c, out, x: _d_hardtanh((0.0, 6.0), out, x),
+    torch_forward=lambda t, c, x: t.nn.functional.relu6(x),
 )
-HARDSIGMOID = Op(
+HARDSIGMOID = Op(  # torch's own: its slope is float32(1/6), ours 1/6
     "hardsigmoid",
     lambda c, x: _clamp((0.0, 1.0), x / 6.0 + 0.5),
     lambda c, out, x: (num.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),),
+    torch_forward=lambda t, c, x: t.nn.functional.hardsigmoid(x),
 )
 HARDSWISH = Op(
     "hardswish",
     lambda c, x: x * _clamp((0.0, 6.0), x + 3.0) / 6.0,
     lambda c, out, x: (num.where(x <= -3.0, 0.0, num.where(x < 3.0, (2.0 * x + 3.0) / 6.0, 1.0)),),
+    torch_forward=lambda t, c, x: t.nn.functional.hardswish(x),
 )
 SOFTSIGN = Op(
     "softsign",
@@ -766,21 +943,37 @@ SOFTSIGN = Op(
     lambda c, out, x: (
         num.where(abs(num.data(x)) == inf, nan, 1.0 / ((1.0 + abs(x)) * (1.0 + abs(x)))),
     ),
+    torch_forward=lambda t, c, x: t.nn.functional.softsign(x),
 )
 LOG_SIGMOID = Op(  # -softplus(-x); its slope is sigmoid(-x)
     "log_sigmoid",
     lambda c, x: -_softplus(_SOFTPLUS[:1] + (inf,), -x),
     lambda c, out, x: (num.sigmoid(-x),),
+    torch_forward=lambda t, c, x: t.nn.functional.logsigmoid(x),
 )
 TANHSHRINK = Op(
-    "tanhshrink", lambda c, x: x - num.tanh(x), lambda c, out, x: (num.tanh(x) * num.tanh(x),)
+    "tanhshrink",
+    lambda c, x: x - num.tanh(x),
+    lambda c, out, x: (num.tanh(x) * num.tanh(x),),
+    torch_forward=lambda t, c, x: t.nn.functional.tanhshrink(x),
 )
-SOFTSHRINK = Op("softshrink", _shrink(soft=True), _d_shrink)
-HARDSHRINK = Op("hardshrink", _shrink(soft=False), _d_shrink)
+SOFTSHRINK = Op(  # ctx: lambd
+    "softshrink",
+    _shrink(soft=True),
+    _d_shrink,
+    torch_forward=lambda t, lambd, x: t.nn.functional.softshrink(x, lambd),
+)
+HARDSHRINK = Op(  # ctx: lambd
+    "hardshrink",
+    _shrink(soft=False),
+    _d_shrink,
+    torch_forward=lambda t, lambd, x: t.nn.functional.hardshrink(x, lambd),
+)
 THRESHOLD = Op(  # ctx (threshold, value): x above the threshold, else value (nan stays nan)
     "threshold",
     lambda c, x: _piece(x, lambda v: v <= c[0], lambda v: c[1], lambda v: v),
     lambda c, out, x: (num.where(x <= c[0], 0.0, 1.0),),
+    torch_forward=lambda t, c, x: t.nn.functional.threshold(x, c[0], c[1]),
 )
 
 
@@ -796,11 +989,17 @@ def _d_prod(c, out, *xs):  # the product of the others: prefix times suffix, no 
     return tuple(b * a for b, a in zip(before, reversed(after)))
 
 
-PROD = Op("prod", lambda c, *xs: functools.reduce(operator.mul, xs, 1.0), _d_prod)
+PROD = Op(
+    "prod",
+    lambda c, *xs: functools.reduce(operator.mul, xs, 1.0),
+    _d_prod,
+    torch_forward=lambda t, c, *xs: num.torch_stack(t, xs).prod(0),
+)
 MEAN = Op(
     "mean",
     lambda c, *xs: builtins.sum(xs, 0.0) / len(xs),
     lambda c, out, *xs: (1.0 / len(xs),) * len(xs),
+    torch_forward=lambda t, c, *xs: num.torch_stack(t, xs).mean(0),
 )
 
 register_builtins(globals())

@@ -155,3 +155,9 @@ def power_const(x, n):
         return math.nan if x == -math.inf and (n == 0.5 or n == -0.5) else power(x, n)
     np = numpy()
     return np.where((x == -np.inf) & (abs(n) == 0.5), np.nan, np.power(x, n))
+
+
+def torch_stack(torch: Any, xs: Any) -> Any:
+    """Tensors broadcast to one shape and stacked on a new first axis: the inputs of an
+    n-ary op's torch form (autograd.export), some per sample and some lane-independent."""
+    return torch.stack(torch.broadcast_tensors(*xs))

@@ -269,6 +269,7 @@ class Primitive(Op):
     partials: tuple[Callable, ...]
     numpy_fn: Callable | None
     numpy_partials: Sequence[Callable] | None
+    torch_fn: Callable | None
 
     def __new__(
         cls,
@@ -277,6 +278,7 @@ class Primitive(Op):
         name: str,
         numpy_fn: Callable | None = None,
         numpy_partials: Sequence[Callable] | None = None,
+        torch_fn: Callable | None = None,
     ) -> Primitive:
         op = super().__new__(
             cls,
@@ -286,9 +288,10 @@ class Primitive(Op):
             None if numpy_fn is None else functools.partial(_vectorized, numpy_fn),
             None if numpy_partials is None else functools.partial(_partials, tuple(numpy_partials)),
             vectorized=False,
+            torch_forward=None if torch_fn is None else functools.partial(_on_tensors, torch_fn),
         )
         op.fn, op.partials = fn, tuple(partials)
-        op.numpy_fn, op.numpy_partials = numpy_fn, numpy_partials
+        op.numpy_fn, op.numpy_partials, op.torch_fn = numpy_fn, numpy_partials, torch_fn
         op.__doc__ = fn.__doc__
         return op
 
@@ -302,7 +305,8 @@ class Primitive(Op):
         return apply(self, inputs)
 
     def __reduce__(self) -> Any:
-        return Primitive, (self.fn, self.partials, self.name, self.numpy_fn, self.numpy_partials)
+        rules = (self.numpy_fn, self.numpy_partials, self.torch_fn)
+        return Primitive, (self.fn, self.partials, self.name, *rules)
 
 
 def _forward(fn: Callable[..., float], name: str, ctx: Any, *xs: float) -> float:
@@ -320,18 +324,28 @@ def _vectorized(numpy_fn: Callable, ctx: Any, *xs: Any) -> Any:
     return numpy_fn(*xs)
 
 
+def _on_tensors(torch_fn: Callable, torch: Any, ctx: Any, *xs: Any) -> Any:
+    return torch_fn(*xs)
+
+
 def primitive(
     fn: Callable[..., float],
     *partials: Callable,
     name: str | None = None,
     numpy_fn: Callable | None = None,
     numpy_partials: Sequence[Callable] | None = None,
+    torch_fn: Callable | None = None,
 ) -> Primitive:
     """Make an op from `fn` (floats to a float) and its partial derivatives, one per input.
 
     `numpy_fn` and `numpy_partials` (optional) are the same on numpy arrays,
-    lane by lane; `autograd.compile` needs them to vectorise the op.
+    lane by lane; `autograd.compile` needs them to vectorise the op. `torch_fn`
+    (optional) is fn on torch tensors, elementwise; autograd.export needs it.
     """
+    if torch_fn is not None and not callable(torch_fn):
+        raise TypeError(
+            f"primitive: torch_fn must be callable, got {type(torch_fn).__name__} {short(torch_fn)}"
+        )
     for what, f in (("fn", fn), *((f"partial {i}", p) for i, p in enumerate(partials))):
         if not callable(f):
             raise TypeError(
@@ -352,4 +366,4 @@ def primitive(
         raise TypeError(f"primitive: name must be a str, got {type(name).__name__}")
     if not name:
         raise ValueError("primitive: name must not be empty (a node shows it)")
-    return Primitive(fn, partials, name, numpy_fn, numpy_partials)
+    return Primitive(fn, partials, name, numpy_fn, numpy_partials, torch_fn)

@@ -978,12 +978,18 @@ def _np_logsumexp(ctx: Any, *xs: Any) -> Any:
 def _relu(ctx: Any, x: Any) -> Any:  # nan stays nan, and its slope there is 1, as in PyTorch
     if type(x) is float:  # the hot path of every ReLU network: no helper call
         return 0.0 if x <= 0 else x
+    if num.is_array(x):  # the same numbers, several times faster than np.where
+        out = num.numpy().maximum(x, 0.0)  # nan stays nan
+        out += 0.0  # and -0.0 becomes 0.0
+        return out
     return num.where(x <= 0, 0.0, x)
 
 
 def _d_relu(ctx, out, x):
     if type(x) is float:  # the hot path of every ReLU network: no helper call
         return (0.0 if x <= 0 else 1.0,)
+    if num.is_array(x):
+        return (1.0 - (x <= 0),)  # 1 at nan, as below
     return (num.where(x <= 0, 0.0, 1.0),)
 
 

@@ -259,3 +259,19 @@ def test_one_compiled_function_serves_several_threads(np):
     with ThreadPoolExecutor(max_workers=6) as pool:  # each call keeps its own values
         threaded = [r.tolist() for r in pool.map(predict.forward, batches)]
     assert threaded == sequential
+
+
+def test_compiled_relu_gives_eager_numbers_at_every_edge(np):
+    xs = [-0.0, 0.0, math.nan, math.inf, -math.inf, -1.5, 2.5, 5e-324]
+    step = autograd.compile(lambda x: x.relu(), reduction="sum")
+    got = step.forward(np.array(xs)).tolist()
+    for x, y in zip(xs, got):
+        want = Value(x).relu().data
+        assert (math.isnan(want) and math.isnan(y)) or (
+            y == want and math.copysign(1, y) == math.copysign(1, want)
+        ), (x, y, want)
+    w = Value(1.0)
+    autograd.compile(lambda x: (w * x).relu(), reduction="sum")(np.array(xs[:3] + xs[5:]))
+    eager = Value(1.0)
+    autograd.sum([(eager * x).relu() for x in xs[:3] + xs[5:]]).backward()
+    assert (math.isnan(w.grad) and math.isnan(eager.grad)) or w.grad == eager.grad

@@ -376,18 +376,19 @@ class Program:
             if s < self.n_inputs:
                 return  # inputs are data: no gradient wanted
             if self._is_param(s):  # a leaf: sum over the batch right away
-                found.add(s, g if type(g) is float else float(np.sum(g)))
+                found.add(s, g if type(g) is float else float(_total(g)))
             elif s in self.row_of:
                 bid, r = self.row_of[s]
                 if bid not in gmats:
                     gmats[bid] = np.zeros((len(self.blocks[bid]), *run.batch))
                 gmats[bid][r] += g
             elif s in self.uniform:
-                grads[s] = float(np.sum(g)) + (grads[s] or 0.0)
-                moving = g != 0 if type(g) is float else bool(np.any(g != 0))
+                grads[s] = float(_total(g)) + (grads[s] or 0.0)
+                moving = g != 0 if type(g) is float else bool(_any(g != 0, axis=None))
                 flowing[s] = flowing.get(s, False) or moving
-            elif grads[s] is None:
-                grads[s] = np.array(np.broadcast_to(g, run.batch))
+            elif grads[s] is None:  # a copy: it is added to in place
+                same = type(g) is np.ndarray and g.shape == run.batch
+                grads[s] = g.copy() if same else np.array(np.broadcast_to(g, run.batch))
             else:
                 grads[s] += g
 
@@ -524,6 +525,15 @@ def _members(step: _Step) -> list[int]:
     return [i for row in rows for i in row]
 
 
+def _total(x: Any) -> Any:
+    """The sum of every entry of x (a float, or an array of any shape), without np.sum's
+    Python wrapper: the compiled backward takes thousands of these on small arrays."""
+    return x if type(x) is float else _add_reduce(x, axis=None)
+
+
+_add_reduce, _any = np.add.reduce, np.logical_or.reduce
+
+
 def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) -> Any:
     """d * g, lane by lane, as the engine's backward computes it.
 
@@ -533,7 +543,7 @@ def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) 
     `moving` says where a gradient arrived, when g is a sum over lanes that may cancel.
     """
     flow = d * g
-    if math.isfinite(np.sum(flow)) or np.all(np.isfinite(flow)):  # a finite sum: all finite
+    if math.isfinite(_total(flow)) or np.all(np.isfinite(flow)):  # a finite sum: all finite
         return flow
     moving = g != 0 if moving is None else moving
     flow = np.where((d == 0) | np.logical_not(moving), 0.0, flow)

@@ -521,6 +521,8 @@ def backpropagate(
                     b = parents[-1]
                     pending[b] = get(b, 0.0) + g
                 continue
+            elif len(parents) == 1:  # a unary op: no list of one number to build
+                local = op.derivatives(node.ctx, node.data, parents[0].data)
             else:
                 local = op.derivatives(node.ctx, node.data, *[p.data for p in parents])
         except (ArithmeticError, ValueError) as error:

@@ -277,9 +277,6 @@ def test_five_sgd_steps_in_torch_are_five_sgd_steps_here(torch, np):
     assert net.constants.tolist() == [1.0]  # not trained
 
 
-@pytest.mark.skipif(
-    not hasattr(autograd.compiler.Compiled, "to_torch"), reason="Compiled.to_torch not there yet"
-)
 def test_the_method_form_is_the_function(torch, np):
     model = MLP(2, [3, 1], rng=random.Random(0))
     step = autograd.compile(lambda x: model(x))

@@ -46,7 +46,7 @@ class _Step:
     weights: Any = None  # 'layer': K x n indices of the weights among the parameters
     biases: Any = None  # 'layer': K indices of the biases, or None
     in_block: int = -1  # 'map': the block it reads
-    name: str = ""  # the op, for error messages
+    op: Any = None  # node and map steps: the Op (export reads it; errors show its name)
 
 
 @dataclass
@@ -168,7 +168,7 @@ class Program:
         read = {s for step in self.steps if step.kind == "node" for s in step.ins}
         read.update(self.outputs)
         for step in self.steps:
-            if step.kind == "layer" and self._block_of(step.ins) is None:
+            if step.kind == "layer" and self.block_of(step.ins) is None:
                 read.update(step.ins)
         self.rows_read = {
             bid: [(r, s) for r, s in enumerate(rows) if s in read]
@@ -239,12 +239,12 @@ class Program:
                 if tuple(ins_of[o][0] for o in members) == self.blocks[bid]:
                     new = self._block(tuple(members))
                     steps.append(
-                        _Step("map", fwd, der, node.ctx, (), new, in_block=bid, name=node.op)
+                        _Step("map", fwd, der, node.ctx, (), new, in_block=bid, op=node.op)
                     )
                     done.update(members)
                     continue
                 unfusable.add(mkey)
-            steps.append(_Step("node", fwd, der, node.ctx, ins, out, name=node.op))
+            steps.append(_Step("node", fwd, der, node.ctx, ins, out, op=node.op))
             done.add(out)
         return steps
 
@@ -321,7 +321,7 @@ class Program:
         view = run.plan.biases[k][0]
         return view if view is not None else run.theta[run.plan.positions[step.biases]]
 
-    def _block_of(self, slots: Sequence[int]) -> int | None:
+    def block_of(self, slots: Sequence[int]) -> int | None:
         """The block whose rows are exactly `slots`, in order, if there is one."""
         first = self.row_of.get(slots[0])
         if first is not None and first[1] == 0 and self.blocks[first[0]] == tuple(slots):
@@ -330,7 +330,7 @@ class Program:
 
     def _matrix(self, slots: Sequence[int], run: _Run) -> np.ndarray:
         """The values of `slots` as rows of a matrix, without copying when they are a block."""
-        bid = self._block_of(slots)
+        bid = self.block_of(slots)
         if bid is not None:
             return run.mats[bid]
         return np.stack([np.broadcast_to(run.vals[s], run.batch) for s in slots])
@@ -423,7 +423,7 @@ class Program:
                 X = self._matrix(step.ins, run)
                 if any(s >= self.n_inputs for s in step.ins):
                     dX = _product(self._weights(k, step, run).T, G)
-                    bid = self._block_of(step.ins)
+                    bid = self.block_of(step.ins)
                     if bid is not None:
                         add_block(bid, dX)
                     else:
@@ -567,7 +567,7 @@ def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) 
 def _undefined(step: _Step, inputs: list, why: Any) -> ValueError:
     """The engine's error for a derivative undefined at its inputs (their first lane)."""
     shown = ", ".join(repr(float(np.ravel(x)[0])) for x in inputs)
-    return ValueError(f"{step.name or 'op'}: derivative is undefined at input {shown} ({why})")
+    return ValueError(f"{step.op or 'op'}: derivative is undefined at input {shown} ({why})")
 
 
 def _product(A: np.ndarray, B: np.ndarray, backward: bool = True) -> np.ndarray:

@@ -161,7 +161,7 @@ class _Plan:
         read: set[int] = set(self.outputs)  # slots read one at a time
         for step in program.steps:
             if step.kind == "node":
-                op = _torch_op(step.name)
+                op = _torch_op(step.op)
                 self.steps.append(("node", op, step.ctx, tuple(step.ins), step.out))
                 read.update(step.ins)
             elif step.kind == "layer":
@@ -171,26 +171,18 @@ class _Plan:
                 if step.biases is not None:
                     bias = f"biases_{k}"
                     self.indices[bias] = leaf_at[np.asarray(step.biases)]
-                block = self._block_of(program, tuple(step.ins))
+                block = program.block_of(tuple(step.ins))
                 if block is None:
                     read.update(step.ins)
                 ins = tuple(step.ins)
                 self.steps.append(("layer", f"weights_{k}", bias, ins, block, step.out))
             else:
-                op = _torch_op(step.name)
+                op = _torch_op(step.op)
                 self.steps.append(("map", op, step.ctx, step.in_block, step.out))
         # the leaves read one at a time (a node's inputs, say), gathered once per call
         loose = sorted(s for s in read if first <= s < first + n_leaves)
         self.loose = {s: j for j, s in enumerate(loose)}
         self.indices["loose_at"] = leaf_at[np.array([s - first for s in loose], dtype=np.int64)]
-
-    @staticmethod
-    def _block_of(program: Program, slots: tuple[int, ...]) -> int | None:
-        """The block whose rows are exactly `slots`, in order, if there is one."""
-        first = program.row_of.get(slots[0]) if slots else None
-        if first is not None and first[1] == 0 and tuple(program.blocks[first[0]]) == slots:
-            return first[0]
-        return None
 
 
 @functools.cache

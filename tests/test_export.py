@@ -176,9 +176,7 @@ def _inputs(case: Case, rng: random.Random, batch: int = 6) -> list[list[float]]
 
 
 def _ops_of(step) -> set:
-    return {
-        s.name for program in step.programs.values() for s in program.steps if s.kind != "layer"
-    }
+    return {s.op for program in step.programs.values() for s in program.steps if s.kind != "layer"}
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -467,7 +467,8 @@ class _Gradients:
     def commit(self) -> None:
         plan, params = self.plan, self.program.params
         where = plan.packing
-        if where is not None and not where.odd:  # the common case: whole arrays
+        moved = plan.generation != packing.generation()  # packed again since the forward
+        if where is not None and not where.odd and not moved:  # the common case: whole arrays
             fresh = where.overwrite() if plan.covers else None
             if fresh is not None:  # all zeros, not yet written: write, do not add
                 written = set()

@@ -8,8 +8,10 @@ agree with it to rounding. A gradient that is a Value (left by
 Parameters that a compiled step has packed into flat arrays (autograd.packing)
 are updated a whole group at a time, with numpy doing the same arithmetic in
 the same order: the same numbers, with no Python per parameter. The state of
-such a group is kept as arrays too, and turned back into one dict per
-parameter when `state` or `state_dict()` is read.
+such a group is kept as arrays too, and written back into one dict per
+parameter when `state` or `state_dict()` is read: a change made to those dicts
+before the next step counts, but a dict held across steps shows its numbers
+as of the last read of `state`, not live as in PyTorch.
 
 `state_dict()` is JSON-able, as PyTorch's is picklable: parameters are referred to
 by their position across the groups, state is keyed by that index, tuples become
@@ -151,6 +153,13 @@ class Optimizer:
         group["params"] = params
         self.param_groups.append(group)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles keep the state one dict per parameter, not the arrays of
+        packed groups (a copy's parameters are plain Values)."""
+        kept = dict(vars(self))
+        kept["_state"], kept["_flat"] = self.state, {}
+        return kept
+
     @property
     def state(self) -> dict[Value, dict[str, Any]]:
         """{parameter: its state}, e.g. Adam's {"step", "exp_avg", "exp_avg_sq"}."""
@@ -204,7 +213,10 @@ class Optimizer:
         loss = closure() if closure is not None else None
         name = type(self).__name__
         grads = []
-        flats = [self._packed(k) for k in range(len(self.param_groups))]
+        flats: list[_Flat | None] = []
+        while not flats or any(f is not None and not f.fits(f.params) for f in flats):
+            # packing one group's parameters may move another's: look again until none moved
+            flats = [self._packed(k) for k in range(len(self.param_groups))]
         for i, group in enumerate(self.param_groups):
             flat = flats[i]
             if flat is not None and flat.ready(self._state, self._scalars):
@@ -408,7 +420,11 @@ class _Flat:
         self.order = self.positions - span.start if span is not None else range(self.count)
 
     def fits(self, params: list[Value]) -> bool:
-        """Still right for the group: no parameter has moved and the list is the same."""
+        """Still right for the group: no parameter has moved and the list is the same.
+
+        (A list changed in place, one parameter swapped for another, goes unnoticed:
+        give the optimizer a new group instead.)
+        """
         return (
             params is self.params
             and len(params) == self.count
@@ -428,7 +444,7 @@ class _Flat:
         if len(keys) > 1:
             return False  # some have state and some not: one at a time
         state: dict[str, Any] = {}
-        for key in next(iter(keys)):
+        for key in entries[0]:  # in the per-Value dicts' order, as state_dict() shows it
             values = [e[key] for e in entries]
             if key in scalars:
                 if len(set(values)) > 1:
@@ -438,9 +454,7 @@ class _Flat:
                 array = np.empty(self.count)
                 array[self.order] = values
                 state[key] = array
-        for p in self.params:
-            per_value.pop(p, None)
-        self.state = state
+        self.state = state  # the dicts stay, refreshed by unpack() when state is read
         return True
 
     def scratch(self) -> Any:
@@ -460,10 +474,10 @@ class _Flat:
             for key, value in self.state.items()
         }
         if columns:
-            for k, p in enumerate(self.params):
-                per_value[p] = {
-                    key: col[k] if isinstance(col, list) else col for key, col in columns.items()
-                }
+            for k, p in enumerate(self.params):  # into the same dict, if someone holds it
+                per_value.setdefault(p, {}).update(
+                    {key: col[k] if isinstance(col, list) else col for key, col in columns.items()}
+                )
         self.state = None
 
 
@@ -637,7 +651,7 @@ class Adam(Optimizer):
 
         lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
         beta1, beta2 = group["betas"]
-        step = state.get("step", 0) + 1
+        step = state["step"] = state.get("step", 0) + 1  # first, as _update orders the dict
         if "exp_avg" not in state:
             state["exp_avg"], state["exp_avg_sq"] = np.zeros(len(x)), np.zeros(len(x))
         m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -660,7 +674,6 @@ class Adam(Optimizer):
         denom /= bias_correction2**0.5
         denom += eps
         x += np.multiply(-step_size, np.divide(m, denom, out=tmp), out=tmp)
-        state["step"] = step
 
 
 def _lerp(start: Any, end: Any, weight: float) -> Any:

@@ -296,7 +296,7 @@ def _compiled(model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any])
         width = len(first) if isinstance(first, list) else 1
         with no_grad():  # the loss's own checks of every target, on stand-in predictions
             loss([0.0] * len(y) if width == 1 else [[0.0] * width] * len(y), y)
-        one_hot = loss is cross_entropy and not isinstance(y[0], Sequence)
+        one_hot = loss is cross_entropy and np.ndim(y[0]) == 0  # class indices, not rows
         eye = np.eye(width)
 
         def sample(x: list[Value], t: Any) -> list[Value]:

@@ -175,7 +175,7 @@ def test_data_dependent_python_branches_are_frozen_at_trace(np):
 @pytest.mark.parametrize(
     "loss_name", ["hinge", "cross_entropy", "soft cross_entropy", "mse", "bce", "own loss"]
 )
-def test_fit_compiled_matches_eager(loss_name):
+def test_fit_compiled_matches_eager(loss_name, np):
     # nn's losses compile with the model; any other runs eagerly on its outputs
     X, labels = make_moons(60, noise=0.1, seed=0)
     y, outs = [2 * v - 1 for v in labels], 1
@@ -188,7 +188,7 @@ def test_fit_compiled_matches_eager(loss_name):
         X, y = make_spirals(60, n_classes=3, seed=0)
         loss, outs = cross_entropy, 3
         if loss_name.startswith("soft"):
-            y = [[0.8 if j == k else 0.1 for j in range(3)] for k in y]
+            y = np.array([[0.8 if j == k else 0.1 for j in range(3)] for k in y])  # numpy rows
     histories = []
     for compiled in (False, True):
         model = MLP(2, [12, 12, outs], rng=random.Random(0))

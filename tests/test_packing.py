@@ -331,3 +331,56 @@ def test_a_step_that_writes_only_some_gradients_adds_to_written_zeros():
     assert [p.grad for p in model.parameters()] == pytest.approx(
         [p.grad for p in eager.parameters()], rel=1e-12, abs=1e-15
     )
+
+
+# ---- found in review ---------------------------------------------------------------------
+
+
+def test_a_group_packed_by_a_later_group_still_steps():
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    autograd.compile(lambda x: a * x + b * x, reduction="sum")(np.array([1.0]))
+    c.grad = 1.0  # c is not packed: the second group brings it in, moving a's packing
+    opt = SGD([{"params": [a]}, {"params": [b, c]}], lr=0.1)
+    opt.step()
+    assert (a.data, b.data, c.data) == (0.9, 1.9, 2.9)
+
+
+def test_a_pull_back_after_the_parameters_moved_still_lands():
+    X = np.array([[0.5, -1.0], [2.0, 0.25]])
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    first = autograd.compile(lambda x: model.layers[0](x)[0])
+    _, pull_back = first.vjp(X)
+    autograd.compile(lambda x: model(x)).forward(X)  # packs the rest: a new packing
+    pull_back(np.ones(len(X)))
+    eager = MLP(2, [3, 1], rng=random.Random(0))
+    autograd.sum([eager.layers[0](x)[0] for x in X.tolist()]).backward()
+    assert [p.grad for p in model.parameters()] == [p.grad for p in eager.parameters()]
+
+
+@pytest.mark.parametrize("copy_of", [copy.deepcopy, lambda x: pickle.loads(pickle.dumps(x))])
+def test_a_copied_model_and_optimizer_train_the_copy(copy_of):
+    model = MLP(2, [3, 1], rng=random.Random(1))
+    opt = Adam(model.parameters(), lr=0.1)
+    step = autograd.compile(lambda x: model(x))
+    opt.zero_grad()
+    step(np.array([[1.0, 2.0]]))
+    opt.step()
+    twin, twin_opt = copy_of((model, opt))
+    assert twin_opt.state_dict() == opt.state_dict()
+    before = [p.data for p in twin.parameters()]
+    twin_opt.zero_grad()
+    twin([1.0, 2.0]).backward()
+    twin_opt.step()
+    assert [p.data for p in twin.parameters()] != before
+    assert [p.data for p in model.parameters()] == before  # the original is untouched
+
+
+def test_state_reads_keep_the_per_value_order_of_entries():
+    plain, packed = _twin_params(4, 7)
+    one, other = Adam(plain, lr=0.1), Adam(packed, lr=0.1)
+    for p, q in zip(plain, packed):
+        p.grad = q.grad = 1.0
+    one.step()
+    other.step()
+    order = ["step", "exp_avg", "exp_avg_sq"]
+    assert list(other.state[packed[0]]) == list(one.state[plain[0]]) == order

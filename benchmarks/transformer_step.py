@@ -27,6 +27,13 @@ The model is written once (`sequence_loss`), over a small namespace of ops
    (two arrays of shape (B, T * 27): one-hot inputs and one-hot targets) and a loss
    out. `nn.optim.Adam` then updates the parameters as whole arrays.
 
+The floor: ways 1 and 2 also run on `Tape`, the minimal engine without its
+topological sort (nodes appended to a tape as they are made, backward walks the
+tape backwards; no modes, no checks), with `TapeFused` giving it the same n-ary
+nodes as way 2. That is the least a pure-Python engine can do on those graphs,
+so its speed-ups over the minimal engine bound what any engine can reach, and
+valuegrad's time over the floor's is the price of its semantics.
+
 Ways 1 and 2 update with Adam written in plain Python over the parameter list
 (`PlainAdam`, the same code for both engines, in PyTorch's order of operations,
 as `nn.optim.Adam`, so that all ways follow the same trajectory up to rounding);
@@ -42,7 +49,8 @@ traces one program per argument shape, so one is traced per sequence length.
 Those traces happen before timing (their total time is printed), as do the
 one-hot arrays (data loading). Every way sees the same batches in the same order.
 
-Before timing, all four runs (way 1 on both engines, ways 2 and 3) start from
+Before timing, all six runs (ways 1 and 2 on valuegrad and on the floor, way 1
+on the minimal engine, way 3) start from
 identical weights and must give the same loss and the same gradients on the
 first batch (to 1e-9, relative). Then one training step of each runs in turn,
 interleaved, so that all see the same machine load, inside one
@@ -155,6 +163,54 @@ class Scalar:
                 x.grad += d * node.grad
 
 
+class Tape(Scalar):
+    """The floor: the minimal engine without its topological sort. A node made from
+    inputs is appended to a tape when made; backward walks the tape backwards (the
+    order the nodes were made in is an order in which each comes after its inputs).
+    No modes, no checks, no higher order: the least a local-gradient engine can do,
+    so no pure-Python engine's speed-up over `Scalar` can exceed this one's by much."""
+
+    __slots__ = ()
+    nodes: list = []  # the nodes made from inputs since the last backward
+
+    def __init__(self, data, inputs=(), local=()):
+        self.data, self.grad, self.inputs, self.local = data, 0.0, inputs, local
+        if inputs:
+            Tape.nodes.append(self)
+
+    def __add__(self, other):
+        other = other if isinstance(other, Scalar) else Tape(other)
+        return Tape(self.data + other.data, (self, other), (1.0, 1.0))
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Scalar) else Tape(other)
+        return Tape(self.data * other.data, (self, other), (other.data, self.data))
+
+    def __pow__(self, k):
+        return Tape(self.data**k, (self,), (k * self.data ** (k - 1),))
+
+    def exp(self):
+        e = math.exp(self.data)
+        return Tape(e, (self,), (e,))
+
+    def log(self):
+        return Tape(math.log(self.data), (self,), (1.0 / self.data,))
+
+    def relu(self):
+        return Tape(max(self.data, 0.0), (self,), (1.0 if self.data > 0 else 0.0,))
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def backward(self):
+        self.grad = 1.0
+        for node in reversed(Tape.nodes):
+            g = node.grad
+            if g:
+                for x, d in zip(node.inputs, node.local):
+                    x.grad += d * g
+        Tape.nodes = []
+
+
 # ---- the model, written once over a namespace of ops --------------------------------------
 
 
@@ -195,6 +251,32 @@ class Fused(OpByOp):
 
     def mean(self, values):
         return autograd.sum(values) * (1.0 / len(values))
+
+
+class TapeFused(OpByOp):
+    """The floor of the fused way: the same n-ary nodes as `Fused` (dot, log-sum-exp,
+    mean), each one `Tape` node with its local gradients."""
+
+    def dot(self, u, v):
+        data = sum(a.data * b.data for a, b in zip(u, v))
+        return Tape(data, (*u, *v), (*(b.data for b in v), *(a.data for a in u)))
+
+    def logsumexp(self, xs):
+        top = max(x.data for x in xs)
+        exps = [math.exp(x.data - top) for x in xs]
+        total = sum(exps)
+        return Tape(top + math.log(total), tuple(xs), tuple(e / total for e in exps))
+
+    def softmax(self, scores):
+        norm = self.logsumexp(scores)
+        return [(s - norm).exp() for s in scores]
+
+    def cross_entropy(self, logits, target):
+        return self.logsumexp(logits) - logits[target]
+
+    def mean(self, values):
+        n = len(values)
+        return Tape(sum(v.data for v in values) / n, tuple(values), (1.0 / n,) * n)
 
 
 class OneHot(Fused):
@@ -420,7 +502,9 @@ class Compiled:
 
 NAMES = {  # the ways, in the order they run and print
     "minimal": "minimal engine, op by op",
+    "tape": "tape floor, op by op",
     "valuegrad": "valuegrad, op by op",
+    "tape_fused": "tape floor, fused ops",
     "fused": "valuegrad, fused ops",
     "compiled": "valuegrad, compiled",
 }
@@ -456,10 +540,13 @@ def main(argv=None):
 
     - "ms": {way: median ms per step}, "ms_range": {way: (fastest, slowest)},
       "ms_per_sequence": {way: median ms per step / batch size}, for the ways
-      "minimal", "valuegrad", "fused", "compiled";
-    - "speedup": {"valuegrad_vs_minimal", "fused_vs_minimal", "compiled_vs_fused"}:
-      ratios of the medians (how many times faster; per step and per sequence alike,
-      as every way processes the same sequences);
+      "minimal", "tape", "valuegrad", "tape_fused", "fused", "compiled";
+    - "speedup": {"valuegrad_vs_minimal", "fused_vs_minimal", "compiled_vs_fused",
+      "tape_vs_minimal", "tape_fused_vs_minimal"}: ratios of the medians (how many
+      times faster; per step and per sequence alike, as every way processes the same
+      sequences);
+    - "floor": {"valuegrad_over_tape", "fused_over_tape_fused"}: valuegrad's median
+      over the floor's on the same graph;
     - "check_losses": {way: loss on the first batch}, "check_grad_errors": {way: largest
       gradient difference from the minimal engine's / largest gradient};
     - "final_losses": {way: loss of the last step}; "parameters", "batch", "steps",
@@ -487,7 +574,9 @@ def main(argv=None):
     weights = initial_weights(args.seed)
     ways = {
         "minimal": Eager(Scalar, OpByOp(), weights),
+        "tape": Eager(Tape, OpByOp(), weights),
         "valuegrad": Eager(Value, OpByOp(), weights),
+        "tape_fused": Eager(Tape, TapeFused(), weights),
         "fused": Eager(Value, Fused(), weights),
         "compiled": Compiled(weights),
     }
@@ -536,6 +625,12 @@ def main(argv=None):
         "valuegrad_vs_minimal": ms["minimal"] / ms["valuegrad"],
         "fused_vs_minimal": ms["minimal"] / ms["fused"],
         "compiled_vs_fused": ms["fused"] / ms["compiled"],
+        "tape_vs_minimal": ms["minimal"] / ms["tape"],
+        "tape_fused_vs_minimal": ms["minimal"] / ms["tape_fused"],
+    }
+    floor = {  # valuegrad's time over the floor's, on the same graph
+        "valuegrad_over_tape": ms["valuegrad"] / ms["tape"],
+        "fused_over_tape_fused": ms["fused"] / ms["tape_fused"],
     }
     print(f"one training step, median (range) of {args.steps}, the collector paused for all:")
     print(f"  {'':26s} {'ms per step (range)':>27s} {'ms per sequence':>16s} {'last loss':>10s}")
@@ -553,8 +648,19 @@ def main(argv=None):
             f"  {what:38s} {speedup[key]:6.1f}x   (target {wanted}: {'met' if met else 'MISSED'})"
         )
 
+    print("the floor (a tape engine: no sort, no modes, no checks) on the same graphs:")
+    lines = [
+        ("tape floor op by op vs minimal engine", f"{speedup['tape_vs_minimal']:6.1f}x"),
+        ("tape floor fused vs minimal engine", f"{speedup['tape_fused_vs_minimal']:6.1f}x"),
+        ("valuegrad op by op / tape floor", f"{floor['valuegrad_over_tape']:6.2f}x the time"),
+        ("valuegrad fused / tape floor fused", f"{floor['fused_over_tape_fused']:6.2f}x the time"),
+    ]
+    for what, figure in lines:
+        print(f"  {what:38s} {figure}")
+
     return {
         "ms": ms,
+        "floor": floor,
         "ms_range": ms_range,
         "ms_per_sequence": per_sequence,
         "speedup": speedup,

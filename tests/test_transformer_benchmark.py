@@ -1,4 +1,4 @@
-"""benchmarks/transformer_step.py, on a very short run: the four ways agree on real numbers."""
+"""benchmarks/transformer_step.py, on a very short run: all the ways agree on real numbers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from autograd import Value
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-WAYS = {"minimal", "valuegrad", "fused", "compiled"}
+WAYS = {"minimal", "tape", "valuegrad", "tape_fused", "fused", "compiled"}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,7 @@ def test_main_returns_the_documented_keys(result):
     assert set(result) == {
         "ms",
         "ms_range",
+        "floor",
         "ms_per_sequence",
         "speedup",
         "check_losses",
@@ -53,7 +54,10 @@ def test_main_returns_the_documented_keys(result):
         "valuegrad_vs_minimal",
         "fused_vs_minimal",
         "compiled_vs_fused",
+        "tape_vs_minimal",
+        "tape_fused_vs_minimal",
     }
+    assert set(result["floor"]) == {"valuegrad_over_tape", "fused_over_tape_fused"}
     assert all(ms > 0 for ms in result["ms"].values())
     assert all(low <= result["ms"][way] <= high for way, (low, high) in result["ms_range"].items())
     assert result["parameters"] == 4192  # about 4,000, as the issue asks
@@ -85,13 +89,13 @@ def test_the_minimal_engine_agrees_with_valuegrad(bench):
         return ((x * y + 1.5) ** 2 / (y.exp() + 2.0) - x).relu() + (x * x + 0.5).log()
 
     grads = []
-    for V in (bench.Scalar, Value):
+    for V in (bench.Scalar, bench.Tape, Value):
         x, y = V(0.7), V(-0.4)
         out = f(x, y)
         out.backward()
         grads.append((out.data, x.grad, y.grad))
-    for ours, theirs in zip(*grads):
-        assert ours == pytest.approx(theirs, rel=1e-12)
+    for minimal, tape, ours in zip(*grads):
+        assert minimal == tape == pytest.approx(ours, rel=1e-12)
 
 
 def test_one_hot_embedding_is_the_lookup(bench):

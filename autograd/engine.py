@@ -612,7 +612,7 @@ def push_tangents(
             continue  # no tangent reaches this node
         local = None if cache is None else cache.get(node)
         if local is None:
-            local = _local_derivatives(node, create_graph)
+            local = local_derivatives(node, create_graph)
             if cache is not None:
                 cache[node] = local
         total: Any = 0.0
@@ -624,7 +624,7 @@ def push_tangents(
     return tangent
 
 
-def _local_derivatives(node: Value, create_graph: bool) -> tuple:
+def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
     """node's op's local derivatives, on Values (create_graph) or floats; errors named."""
     parents = node.parents
     try:

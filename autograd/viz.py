@@ -39,8 +39,13 @@ def _number(x: object, precision: int) -> str:
     return html.escape(f"{x:.{precision}g}")
 
 
-def _walk(root: Value, max_nodes: int | None, where: str = "draw") -> list[Value]:
-    """Every Value behind root, root first, then depth-first in argument order."""
+def walk(root: Value, max_nodes: int | None = MAX_NODES, where: str = "draw") -> list[Value]:
+    """Every Value behind root, root first, then depth-first in argument order.
+
+    The drawing's numbering: the i-th Value is node `v{i}` of `draw`'s graph (and
+    `data-node` i in `explore`'s page). More than `max_nodes` Values raise a
+    ValueError naming `where`.
+    """
     order, seen, stack = [], set(), [root]
     while stack:
         node = stack.pop()
@@ -166,7 +171,7 @@ def _draw(
             f"got {type(params).__name__} {short(params)}"
         ) from None
 
-    nodes = _walk(root, max_nodes, where)
+    nodes = walk(root, max_nodes, where)
     name = {id(node): f"v{i}" for i, node in enumerate(nodes)}
     grads = [g.data if isinstance(g, Value) else g for g in (n.grad for n in nodes)]
     scale = _heat(grads) if color_by == "grad" else None

@@ -242,14 +242,15 @@ def initialise(layer: T, scheme: str, activation: str, rng: random.Random | None
     choice(activation, f"{where}: activation", ACTIVATIONS)
     neurons, sample = _neurons(layer, where), _sampler(rng, where)
     for i, neuron in enumerate(neurons):
-        if not isinstance(neuron.b, Value):
-            raise TypeError(f"{where}: neuron {i} must have .b, a Value")
+        if neuron.b is not None and not isinstance(neuron.b, Value):
+            raise TypeError(f"{where}: neuron {i} must have .b, a Value (or None: no bias)")
     if scheme == "default":
         for neuron in neurons:
             bound = 1.0 / math.sqrt(len(neuron.w))
             for v in neuron.w:
                 v.data = sample.uniform(-bound, bound)
-            neuron.b.data = sample.uniform(-bound, bound)
+            if neuron.b is not None:
+                neuron.b.data = sample.uniform(-bound, bound)
         return layer
     if scheme == "uniform":
         uniform_(layer, -1.0, 1.0, rng)
@@ -261,5 +262,6 @@ def initialise(layer: T, scheme: str, activation: str, rng: random.Random | None
         slope = 0.01 if activation == "leaky_relu" else 0.0
         fill(layer, slope, "fan_in", GAIN_OF.get(activation, activation), rng)
     for neuron in neurons:
-        neuron.b.data = 0.0
+        if neuron.b is not None:
+            neuron.b.data = 0.0
     return layer

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
-from nn.checks import choice, generator, integer, sample_error
+from nn.checks import boolean, choice, generator, integer, sample_error
 from nn.files import dump_model, read_model
 from nn.init import ACTIVATIONS, SCHEMES, initialise
 
@@ -123,20 +123,27 @@ def _walk(attr: Any, name: str, found: list, seen: set[int], named: bool) -> Non
 
 
 class Neuron(Module):
-    """activation(w . x + b).
+    """activation(w . x + b), or activation(w . x) with bias=False (then `b` is None).
 
     Initialisation, as PyTorch's nn.Linear: weights and bias drawn from
     U(-1/sqrt(nin), 1/sqrt(nin)), using `rng` (a `random.Random`) or, when it is
     None, the `random` module, so `random.seed(...)` makes a model reproducible.
     """
 
-    def __init__(self, nin: int, activation: str = "relu", rng: random.Random | None = None):
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        rng: random.Random | None = None,
+        bias: bool = True,
+    ):
         # Sizes must be true ints (not numpy's).
         integer(nin, "Neuron: nin", kind=int)
         self.activation = choice(activation, "Neuron: activation", ACTIVATIONS)
         generator(rng, "Neuron: rng")
+        boolean(bias, "Neuron: bias")
         self.w = [Value(0.0, f"w{i}") for i in range(nin)]
-        self.b = Value(0.0, "b")
+        self.b = Value(0.0, "b") if bias else None
         initialise(self, "default", activation, rng)
 
     def forward(self, x: Input) -> Value:
@@ -149,23 +156,34 @@ class Neuron(Module):
         return ACTIVATIONS[self.activation](out)
 
     def __repr__(self) -> str:
-        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+        bias = "" if self.b is not None else ", bias=False"
+        return f"Neuron({len(self.w)}, activation={self.activation!r}{bias})"
 
 
 class Layer(Module):
-    """`nout` neurons reading the same inputs; returns a list of `nout` Values."""
+    """`nout` neurons reading the same inputs; returns a list of `nout` Values.
+
+    bias=False makes every neuron's `b` None: activation(w . x).
+    """
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "relu", rng: random.Random | None = None
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        rng: random.Random | None = None,
+        bias: bool = True,
     ):
-        integer(nin, "Layer: nin", kind=int)
-        integer(nout, "Layer: nout", kind=int)
-        choice(activation, "Layer: activation", ACTIVATIONS)
-        generator(rng, "Layer: rng")
-        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        where = type(self).__name__  # Linear, a Layer, names itself in errors
+        integer(nin, f"{where}: nin", kind=int)
+        integer(nout, f"{where}: nout", kind=int)
+        choice(activation, f"{where}: activation", ACTIVATIONS)
+        generator(rng, f"{where}: rng")
+        boolean(bias, f"{where}: bias")
+        self.neurons = [Neuron(nin, activation, rng, bias) for _ in range(nout)]
 
     def forward(self, x: Input) -> list[Value]:
-        return self._forward(x, "Layer")
+        return self._forward(x, type(self).__name__)
 
     def _forward(self, x: Input, where: str) -> list[Value]:
         """forward(), with input errors naming `where` (Layer, or the MLP it belongs to)."""
@@ -181,7 +199,8 @@ class Layer(Module):
 
     def __repr__(self) -> str:
         n = self.neurons[0]
-        return f"Layer({len(n.w)} -> {len(self.neurons)}, activation={n.activation!r})"
+        bias = "" if n.b is not None else ", bias=False"
+        return f"Layer({len(n.w)} -> {len(self.neurons)}, activation={n.activation!r}{bias})"
 
 
 class MLP(Module):

@@ -7,12 +7,12 @@ PIP := $(PY) -m pip install --quiet
 # an unpinned torch would pull several GB of CUDA packages from the registry.
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint bench figures dot clean
+.PHONY: demo test lint bench figures dot chromium clean
 
 demo: $(VENV)/.demos
 	$(PY) -m demos.moons
 
-test: $(VENV)/.dev dot lint
+test: $(VENV)/.dev dot chromium lint
 	VALUEGRAD_REQUIRE_EXTRAS=1 $(PY) -m pytest
 
 lint: $(VENV)/.dev
@@ -30,7 +30,7 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/checkpoint_memory.py
 
 # The README's pictures, under docs/.
-figures: $(VENV)/.demos dot
+figures: $(VENV)/.dev dot chromium
 	$(PY) -m docs.make_figures
 
 $(VENV)/.base: pyproject.toml
@@ -52,17 +52,25 @@ $(VENV)/.bench: $(VENV)/.dev
 	$(PIP) -e '.[bench]'
 	touch $@
 
-# Graphviz's `dot` renders the graphs; install it with apt-get when we can.
-dot:
-	@command -v dot >/dev/null 2>&1 || { \
+# Graphviz's `dot` renders the graphs, and the explorer's tests run in Chromium:
+# install them with apt-get when we can (Debian's packages: graphviz, chromium).
+define apt_install
+	@command -v $(1) >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	    apt-get update -qq && apt-get install -y -qq $(2) >/dev/null; \
 	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-	    sudo -n apt-get update -qq && sudo -n apt-get install -y -qq graphviz >/dev/null; \
+	    sudo -n apt-get update -qq && sudo -n apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "Graphviz's dot is missing: install it (apt-get install graphviz, brew install graphviz or conda install graphviz) and run make test again"; \
+	    echo "$(3) is missing: install it ($(4)) and run make again"; \
 	    exit 1; \
 	  fi; }
+endef
+
+dot:
+	$(call apt_install,dot,graphviz,Graphviz's dot,apt-get install graphviz; brew install graphviz; conda install graphviz)
+
+chromium:
+	$(call apt_install,chromium,chromium,Chromium,apt-get install chromium; or set VALUEGRAD_CHROMIUM to a Chrome or Chromium binary)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out

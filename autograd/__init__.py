@@ -10,6 +10,7 @@ from autograd.engine import (
     logsumexp,
     sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
+from autograd.explore import explain, explore
 from autograd.functional import (
     grad,
     hessian,
@@ -66,6 +67,8 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "draw",
+    "explain",
+    "explore",
     "enable_grad",
     "grad",
     "gradcheck",

@@ -1,11 +1,13 @@
 """Regenerate the README's pictures: `make figures` (or python -m docs.make_figures [DIR]).
 
-The two graph drawings come from here; the demo pictures from running the
-moons, gradients and spirals demos at their default settings with --out DIR.
+The two graph drawings and the explorer's screenshot come from here; the demo
+pictures from running the moons, gradients and spirals demos at their default
+settings with --out DIR.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
@@ -41,6 +43,35 @@ def network_svg() -> str:
 DOCS = Path(__file__).resolve().parent
 
 
+def explorer_png(path: Path, steps: int = 3) -> Path:
+    """A screenshot of the explorer page of the neuron, `steps` into its backward pass.
+
+    Needs Playwright (the dev extra) and Chromium (`make figures` installs Debian's)."""
+    import shutil
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from autograd import explore
+    from demos.explore import neuron
+
+    chromium = os.environ.get("VALUEGRAD_CHROMIUM") or shutil.which("chromium")
+    if chromium is None:
+        raise RuntimeError("explorer_png: no Chromium found: apt-get install chromium")
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        page_path = explore(neuron(), Path(folder) / "neuron.html")
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1000, "height": 380}, device_scale_factor=1.5)
+        page.goto(page_path.as_uri())
+        for _ in range(steps):
+            page.click('[data-action="next"]')
+        tmp = path.with_suffix(".png.tmp")
+        page.screenshot(path=str(tmp), type="png")
+        browser.close()
+    tmp.replace(path)
+    return path
+
+
 def main(out: Path = DOCS, demos: bool = True) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -49,6 +80,7 @@ def main(out: Path = DOCS, demos: bool = True) -> list[Path]:
 
         for demo in (moons, gradients, spirals):
             demo.main(["--out", str(out)])
+        written.append(explorer_png(out / "explorer.png"))
     for name, svg in (("neuron.svg", neuron_svg()), ("network.svg", network_svg())):
         path = out / name
         tmp = path.with_suffix(".svg.tmp")

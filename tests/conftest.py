@@ -31,3 +31,23 @@ def mpmath():
     module = _extra("mpmath")
     module.mp.dps = 40
     return module
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium (Debian's package; `make test` installs it), driven by Playwright."""
+    import shutil
+
+    sync_api = _extra("playwright.sync_api")
+    path = os.environ.get("VALUEGRAD_CHROMIUM") or next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
+    if path is None:
+        message = "no Chromium found: apt-get install chromium (or set VALUEGRAD_CHROMIUM)"
+        if os.environ.get("VALUEGRAD_REQUIRE_EXTRAS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield browser
+        browser.close()

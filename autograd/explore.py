@@ -79,6 +79,11 @@ def story(root: Value, max_nodes: int | None = MAX_NODES, where: str = "explain"
     """The forward and backward passes behind `root`, one node at a time."""
     if not isinstance(root, Value):
         raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
+    if root.op and not root.parents:
+        raise RuntimeError(
+            f"{where}: this Value ({root.op} = {root.data!r}) was computed under no_grad() "
+            "and has no graph; compute it with gradients enabled"
+        )
     nodes = walk(root, max_nodes, where)
     index = {id(v): i for i, v in enumerate(nodes)}
     order = topological_order(root)

@@ -148,6 +148,10 @@ def test_size_guard_and_bad_arguments(tmp_path):
         autograd.explore(1.0, tmp_path / "x.html")
     with pytest.raises(TypeError, match="explain: root must be a Value, got list"):
         autograd.explain([x])
+    with autograd.no_grad():
+        frozen = x * 2.0
+    with pytest.raises(RuntimeError, match=r"explain: this Value \(\* = 2.0\) was computed under"):
+        autograd.explain(frozen)
     with pytest.raises(ValueError, match="explore: precision must be an int from 1 to 17"):
         autograd.explore(x * 2.0, tmp_path / "x.html", precision=0)
 

@@ -1,5 +1,7 @@
 """valuegrad's autograd: a scalar reverse-mode automatic differentiation engine."""
 
+__valuegrad__ = "0.1.0"  # valuegrad's version; also how `import nn` tells this autograd from HIPS's
+
 from autograd import ops
 from autograd.check import GradcheckError, gradcheck, gradgradcheck
 from autograd.collector import gc_paused

@@ -24,7 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from autograd.extras import missing
+
+try:
+    import numpy as np
+except ModuleNotFoundError as error:
+    raise missing(error, "autograd.compile") from None
 
 from autograd import packing
 from autograd.arguments import short

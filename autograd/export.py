@@ -19,7 +19,12 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
+from autograd.extras import missing
+
+try:
+    import numpy as np
+except ModuleNotFoundError as error:
+    raise missing(error, "autograd.export") from None
 
 from autograd.arguments import short
 from autograd.compiler import Compiled, Program
@@ -188,7 +193,10 @@ class _Plan:
 @functools.cache
 def _module_class() -> type:
     """The module class, made on first use (so that torch is imported only then)."""
-    import torch
+    try:
+        import torch
+    except ModuleNotFoundError as error:
+        raise missing(error, "autograd.export.to_torch") from None
 
     class TorchProgram(torch.nn.Module):
         """A compiled valuegrad program as a torch module (made by autograd.export.to_torch).

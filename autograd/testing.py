@@ -10,7 +10,7 @@
 
 `expressions()` draws random programs over shared subexpressions whose every
 op is applied inside its domain and away from kinks, so a failure is a wrong
-derivative, not a bad point. This module imports hypothesis (the `dev` extra).
+derivative, not a bad point. This module imports hypothesis (the `testing` extra).
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from hypothesis import strategies as st
+from autograd.extras import missing
+
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as error:
+    raise missing(error, "autograd.testing") from None
 
 from autograd import ops
 from autograd.arguments import real, short

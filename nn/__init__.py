@@ -2,6 +2,9 @@
 
 import os
 
+from nn import clash  # noqa: F401 - first: a clear ImportError if autograd is not valuegrad's
+
+# isort: split
 import autograd.mode
 from nn import data, init, losses, optim, train
 from nn.draw import draw_network

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
+from autograd.extras import missing
 from nn.checks import boolean, choice, generator, integer, sample_error
 from nn.files import dump_model, read_model
 from nn.init import ACTIVATIONS, SCHEMES, initialise
@@ -254,7 +255,7 @@ class MLP(Module):
 
     def to_torch(self) -> Any:
         """An equivalent float64 `torch.nn.Sequential` holding copies of these weights."""
-        import torch
+        torch = _torch("MLP.to_torch")
 
         f64 = torch.float64  # a plain torch.tensor of floats would be float32
         modules = []
@@ -275,7 +276,7 @@ class MLP(Module):
     @classmethod
     def from_torch(cls, sequential: Any) -> MLP:
         """The MLP equivalent to a `torch.nn.Sequential` of Linear layers and one activation."""
-        import torch
+        torch = _torch("MLP.from_torch")
 
         defaults = {name: f(torch) for name, f in _TORCH_ACTIVATIONS.items()}
         kinds = {type(default) for default in defaults.values()}
@@ -349,3 +350,12 @@ _TORCH_ACTIVATIONS = {  # each activation's torch module, with the same paramete
     "softshrink": lambda torch: torch.nn.Softshrink(),
     "hardshrink": lambda torch: torch.nn.Hardshrink(),
 }
+
+
+def _torch(feature: str) -> Any:
+    """PyTorch, imported for `feature`; an ImportError naming the extra if it is missing."""
+    try:
+        import torch
+    except ModuleNotFoundError as error:
+        raise missing(error, feature) from None
+    return torch

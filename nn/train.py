@@ -34,6 +34,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from autograd import Value, gc_paused, no_grad, ops, packing
+from autograd.extras import missing
 from nn.checks import data_of, describe, integer, real
 from nn.data import batches, check_seed, check_sequence
 from nn.init import ACTIVATIONS
@@ -286,7 +287,10 @@ def _compiled(model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any])
     the compiled model's outputs, and its gradient with respect to them is pulled
     back through the model: a loss that couples the samples gives eager's numbers.
     """
-    import numpy as np
+    try:
+        import numpy as np
+    except ModuleNotFoundError as error:
+        raise missing(error, "fit(..., compile=True)") from None
 
     import autograd
 

@@ -1,0 +1,167 @@
+"""The package around the code: optional extras named when missing, and the like."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_without(module: str, code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter in which `module` cannot be imported."""
+    blocker = f"import sys; sys.modules[{module!r}] = None\n"
+    return subprocess.run(
+        [sys.executable, "-c", blocker + textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "module, code, feature, extra",
+    [
+        (
+            "numpy",
+            "import autograd\nautograd.compile",
+            "autograd.compile",
+            "compile",
+        ),
+        (
+            "numpy",
+            "import autograd.export",
+            "autograd.export",
+            "compile",
+        ),
+        (
+            "numpy",
+            """
+            import random
+            from nn import MLP, fit
+            from nn.losses import mse
+            from nn.optim import SGD
+            model = MLP(1, [1], rng=random.Random(0))
+            fit(model, [[1.0]], [1.0], mse, SGD(model.parameters(), lr=0.1), 1, compile=True)
+            """,
+            "fit(..., compile=True)",
+            "compile",
+        ),
+        (
+            "hypothesis",
+            "import autograd.testing",
+            "autograd.testing",
+            "testing",
+        ),
+        (
+            "torch",
+            "import random\nfrom nn import MLP\nMLP(1, [1], rng=random.Random(0)).to_torch()",
+            "MLP.to_torch",
+            "torch",
+        ),
+    ],
+)
+def test_a_missing_extra_is_named(module, code, feature, extra):
+    result = run_without(module, code)
+    assert result.returncode == 1
+    message = f'{feature} needs {module}, which is not installed: pip install "valuegrad[{extra}]"'
+    assert result.stderr.strip().splitlines()[-1] == f"ImportError: {message}"
+
+
+def test_the_core_imports_without_any_extra():
+    result = run_without(
+        "numpy",
+        "import sys; sys.modules['torch'] = sys.modules['hypothesis'] = None\n"
+        "import autograd, nn\nprint((autograd.Value(2.0) * 3.0).data)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "6.0\n"
+
+
+# ---- HIPS autograd, which has the same import name -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hips_wheel(tmp_path_factory):
+    """HIPS autograd's wheel, downloaded from the package index (never installed here)."""
+    folder = tmp_path_factory.mktemp("hips")
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:"]
+    result = subprocess.run(
+        [*command, "-d", str(folder), "autograd==1.9.1"], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        message = f"cannot download HIPS autograd: {result.stderr.strip()[-300:]}"
+        if os.environ.get("VALUEGRAD_REQUIRE_EXTRAS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return next(folder.glob("autograd-*.whl"))
+
+
+def install(wheel: Path, into: Path) -> list[str]:
+    """Install a wheel as pip does (unpack it over `into`); returns the files it wrote."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(into)
+        return archive.namelist()
+
+
+def import_nn(site: Path, cwd: Path) -> str:
+    """The last line `import nn` prints to stderr with `site` first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import nn"], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1, result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_hips_autograd_found_first_is_named(hips_wheel, tmp_path):
+    # as when valuegrad is installed in editable mode and HIPS autograd in site-packages
+    site = tmp_path / "site"
+    install(hips_wheel, site)
+    line = import_nn(site, tmp_path)
+    assert line == (
+        "ImportError: nn needs valuegrad's autograd, but the autograd at "
+        f"{site / 'autograd' / '__init__.py'} is HIPS autograd (the pip package `autograd`), "
+        "which has the same import name; installed together, one overwrites the other. "
+        "To fix: use a virtual environment without it (python -m venv .venv && "
+        ". .venv/bin/activate && pip install valuegrad), or pip uninstall autograd and then "
+        "pip install --force-reinstall valuegrad."
+    )
+
+
+def test_hips_installed_over_valuegrad_and_uninstalled_again(hips_wheel, tmp_path):
+    site = tmp_path / "site"
+    for package in ("autograd", "nn"):  # valuegrad installed, as pip lays it out
+        shutil.copytree(ROOT / package, site / package)
+    written = install(hips_wheel, site)  # HIPS over it: its __init__.py replaces ours
+    assert "HIPS autograd" in import_nn(site, tmp_path)
+    for name in written:  # pip uninstall autograd: what HIPS wrote goes, our __init__ too
+        (site / name).unlink()
+    line = import_nn(site, tmp_path)
+    assert line.startswith(
+        f"ImportError: nn needs valuegrad's autograd, but the autograd folder at "
+        f"{site / 'autograd'} has no __init__.py"
+    )
+    assert line.endswith(
+        "To fix: reinstall valuegrad: pip install --force-reinstall valuegrad "
+        "(pip install -e . in a clone)."
+    )
+
+
+def test_a_local_autograd_file_is_named(tmp_path):
+    (tmp_path / "autograd.py").write_text("x = 1\n")
+    line = import_nn(tmp_path / "empty", tmp_path)  # the working folder comes first
+    assert line == (
+        "ImportError: nn needs valuegrad's autograd, but the autograd found at "
+        f"{tmp_path / 'autograd.py'} is not valuegrad's: a file or folder named autograd in "
+        "the working folder (or on sys.path) shadows it. To fix: rename that file or folder, "
+        "or run from another folder."
+    )

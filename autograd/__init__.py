@@ -1,4 +1,20 @@
-"""valuegrad's autograd: a scalar reverse-mode automatic differentiation engine."""
+"""valuegrad's autograd: a scalar reverse-mode automatic differentiation engine.
+
+- Values and ops: Value (a scalar in a graph; `.backward()`), Op, primitive (an op
+  of your own), ops (every op as a function), dot, sum, logsumexp (n-ary ops).
+- Gradient modes: no_grad, enable_grad, set_grad_enabled, inference_mode,
+  is_grad_enabled, detect_anomaly.
+- Transforms: grad, value_and_grad, vjp, jvp, linearize, jacobian, jacrev,
+  jacfwd, hessian, hvp; custom_vjp, custom_jvp, checkpoint.
+- Checking: gradcheck, gradgradcheck, GradcheckError; autograd.testing
+  (hypothesis strategies; the `testing` extra).
+- Pictures: draw, to_svg, explain, explore.
+- Speed: compile (trace a function once, replay it over numpy batches; the
+  `compile` extra), export (a compiled step as a torch module), gc_paused.
+
+`sum` and `compile` are not in `__all__`, so that `from autograd import *` does
+not hide Python's built-ins of those names: write `autograd.sum`, `autograd.compile`.
+"""
 
 __valuegrad__ = "0.1.0"  # valuegrad's version; also how `import nn` tells this autograd from HIPS's
 
@@ -49,6 +65,10 @@ def __getattr__(name: str):
 
         return autograd.export
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "compile", "export"})  # the names made on first use, too
 
 
 __all__ = [

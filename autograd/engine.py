@@ -80,8 +80,11 @@ class Value:
         self._born = _clock
 
     def __repr__(self) -> str:
+        """Value(data=..., grad=...), then the op that made it (as PyTorch shows grad_fn)
+        and the label, when there are."""
+        op = f", op={str(self.op)!r}" if self.op else ""
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{op}{label})"
 
     # A Value stands in for its number wherever Python asks for one: float(v), int(v),
     # round(v), math.floor(v), f"{v:.3f}", and `if v:` (true when the data is nonzero,

@@ -104,6 +104,8 @@ def test_attributes_of_leaves_and_results():
     assert z.parents == (x, x)
     assert float(z) == 9.0 and z.item() == 9.0
     assert repr(x) == "Value(data=3.0, grad=0.0, label='x')"
+    z.label = "z"
+    assert repr(z) == "Value(data=9.0, grad=0.0, op='*', label='z')"  # a computed Value: its op
 
 
 def test_values_hash_and_compare_by_identity():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,3 +166,17 @@ def test_a_local_autograd_file_is_named(tmp_path):
         "the working folder (or on sys.path) shadows it. To fix: rename that file or folder, "
         "or run from another folder."
     )
+
+
+def test_every_public_name_is_listed_and_documented():
+    import pydoc
+
+    import autograd
+
+    names = set(dir(autograd))
+    assert {"compile", "export", "sum", "Value", "explore"} <= names
+    text = pydoc.render_doc(autograd, renderer=pydoc.plaintext)  # what help(autograd) shows
+    assert "write `autograd.sum`, `autograd.compile`" in text  # the docstring, indented
+    for name in [*autograd.__all__, "sum", "compile", "export"]:
+        assert re.search(rf"\b{name}\b", autograd.__doc__), name
+    assert not set(autograd.__all__) & {"sum", "compile"}  # star-imports keep the built-ins

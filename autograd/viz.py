@@ -15,13 +15,18 @@ from collections.abc import Iterable
 import graphviz
 
 from autograd.arguments import short
-from autograd.engine import Value
+from autograd.engine import Value, topological_order
+from autograd.health import EXPLODING_NORM, VANISHING_RATIO
 
 MAX_NODES = 2000
+LONG_GRAPH = 6  # rankdir="auto": a graph more ops deep than this is laid out top to bottom
 
 FILL = {"leaf": "#dbeafe", "param": "#fde68a", "value": "#ffffff"}  # input, parameter, result
-# |grad| from small (blue) to large (red), light enough for black text on top
-HEAT = ["#6f8fce", "#8fb0dc", "#b3cde8", "#d9e8f3", "#fde6b0", "#fcc589", "#f79d6e", "#ea6f58"]
+KIND = {"leaf": "input", "param": "parameter", "value": "computed"}
+# color_by="grad": healthy |grad|, by decade from small (pale blue) to large (pale orange);
+# vanishing and exploding (autograd.health's definitions) in strong blue and red
+HEAT = ["#a9c4e8", "#c9dbf0", "#e8eff7", "#fbf0d4", "#fad9a6", "#f6bd7f"]
+VANISHING, EXPLODING = "#5b7fc7", "#e0533d"
 NO_GRADIENT = "#e5e7eb"
 
 
@@ -81,43 +86,110 @@ def _op_text(node: Value) -> str:
     return node.op
 
 
-def _heat(grads: list[float]) -> tuple[float, float] | None:
-    """The log10 range of the nonzero finite |gradients|, for the heat map."""
-    logs = [math.log10(abs(g)) for g in grads if g and math.isfinite(g)]
-    return (min(logs), max(logs)) if logs else None
+def _sci(x: float) -> str:
+    """x in two significant digits, as 1e-3, 7.1e-4 or 1 (a legend's bin edge)."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa if int(exponent) == 0 else f"{mantissa}e{int(exponent)}"
 
 
-def _heat_color(g: float, scale: tuple[float, float] | None) -> str:
-    if not g or scale is None:
-        return NO_GRADIENT
-    if not math.isfinite(g):
-        return HEAT[-1]
-    low, high = scale
-    t = 0.5 if high == low else (math.log10(abs(g)) - low) / (high - low)
-    return HEAT[min(int(t * len(HEAT)), len(HEAT) - 1)]
+class HeatScale:
+    """color_by="grad"'s colours: what |grad| each one stands for.
+
+    A |grad| above EXPLODING_NORM (or nan, inf) is exploding; one below
+    VANISHING_RATIO times the root's |grad| is vanishing (autograd.health: nn.fit
+    warns on the same thresholds). The |grads| in between fall into bins of
+    whole decades, [edges[i], edges[i + 1]), the lowest edge raised to the
+    vanishing threshold: one bin per decade that holds a gradient, or per few
+    decades when there are more decades than colours in HEAT.
+    """
+
+    def __init__(self, grads: list[float | None], root_grad: float | None):
+        root = abs(root_grad) if root_grad and math.isfinite(root_grad) else None
+        self.vanishing = VANISHING_RATIO * root if root else None  # None: nothing to compare with
+        healthy = [abs(g) for g in grads if g and self.color(g) is None]
+        self.edges: list[float] = []
+        if healthy:
+            low = math.floor(math.log10(min(healthy)))
+            high = math.floor(math.log10(max(healthy))) + 1
+            if 10.0 ** (high - 1) >= EXPLODING_NORM:  # |grad| == EXPLODING_NORM: the top bin
+                high -= 1
+            decades = max(high - low, 1)
+            width = math.ceil(decades / len(HEAT))  # decades per bin
+            bins = math.ceil(decades / width)
+            self.edges = [10.0 ** (low + i * width) for i in range(bins + 1)]
+            if self.vanishing and self.edges[0] < self.vanishing:
+                self.edges[0] = self.vanishing
+            if self.edges[-2] < EXPLODING_NORM < self.edges[-1]:
+                self.edges[-1] = EXPLODING_NORM
+
+    @property
+    def colors(self) -> list[str]:
+        """One colour per bin, spread over HEAT."""
+        bins = len(self.edges) - 1
+        if bins <= 1:
+            return [HEAT[len(HEAT) // 2]] * bins
+        return [HEAT[round(i * (len(HEAT) - 1) / (bins - 1))] for i in range(bins)]
+
+    def color(self, g: float | None) -> str | None:
+        """NO_GRADIENT, EXPLODING or VANISHING for such a gradient, else None."""
+        if not g:
+            return NO_GRADIENT
+        if not math.isfinite(g) or abs(g) > EXPLODING_NORM:
+            return EXPLODING
+        if self.vanishing is not None and abs(g) < self.vanishing:
+            return VANISHING
+        return None
+
+    def fill(self, g: float | None) -> str:
+        """The colour of a Value whose gradient is g."""
+        special = self.color(g)
+        if special is not None:
+            return special
+        i = sum(edge <= abs(g) for edge in self.edges[1:-1])  # type: ignore[arg-type]
+        return self.colors[i]
+
+    def legend(self) -> str:
+        """The legend: every colour and the |grad| it stands for, then the kinds of node."""
+        cells = [
+            (VANISHING, f"vanishing<BR/>&lt; {_sci(self.vanishing)}")
+            if self.vanishing is not None
+            else (VANISHING, "vanishing<BR/>(no root grad)")
+        ]
+        for (lo, hi), color in zip(zip(self.edges, self.edges[1:]), self.colors):
+            cells.append((color, f"{_sci(lo)} to<BR/>{_sci(hi)}"))
+        cells.append((EXPLODING, f"exploding<BR/>&gt; {_sci(EXPLODING_NORM)}"))
+        row = "".join(
+            f'<TD BGCOLOR="{color}"><FONT POINT-SIZE="9">{text}</FONT></TD>'
+            for color, text in cells
+        )
+        span = len(cells)
+        kinds = "".join(f'<TD BGCOLOR="{FILL[k]}">{KIND[k]}</TD>' for k in FILL)
+        return (
+            '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+            f'<TR><TD COLSPAN="{span}"><B>grad cell: |grad|, log scale</B><BR/>'
+            f"vanishing: below {_sci(VANISHING_RATIO)} of the root's |grad|; "
+            f"exploding: above {_sci(EXPLODING_NORM)} (as nn.fit warns)</TD></TR>"
+            f"<TR>{row}</TR>"
+            f'<TR><TD BGCOLOR="{NO_GRADIENT}" COLSPAN="{span}">grey: zero gradient</TD></TR>'
+            f'<TR><TD COLSPAN="{span}"><TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" '
+            f'CELLPADDING="3"><TR><TD BORDER="0">other cells:</TD>{kinds}</TR></TABLE></TD></TR>'
+            "</TABLE>>"
+        )
 
 
-def _legend(scale: tuple[float, float] | None) -> str:
-    if scale is None:
-        return "<<B>|grad|</B>: no nonzero gradients>"
-    low, high = scale
-    cells = []
-    for i, color in enumerate(HEAT):
-        exponent = low + (high - low) * (i + 0.5) / len(HEAT)
-        cells.append(f'<TD BGCOLOR="{color}"><FONT POINT-SIZE="9">1e{exponent:.0f}</FONT></TD>')
-    return (
-        '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-        f'<TR><TD COLSPAN="{len(HEAT)}"><B>|grad|, log scale</B> (blue: vanishing, '
-        f"red: exploding)</TD></TR><TR>{''.join(cells)}</TR>"
-        f'<TR><TD BGCOLOR="{NO_GRADIENT}" COLSPAN="{len(HEAT)}">grey: zero gradient</TD></TR>'
-        "</TABLE>>"
-    )
+def _depth(root: Value) -> int:
+    """How many ops deep the graph behind root is: its longest chain of ops."""
+    depth: dict[int, int] = {}
+    for node in topological_order(root):
+        depth[id(node)] = 1 + max(depth.get(id(p), 0) for p in node.parents)
+    return depth.get(id(root), 0)
 
 
 def draw(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show_grad: bool = True,
     precision: int = 4,
     params: Iterable[Value] | Value | None = None,
@@ -128,7 +200,9 @@ def draw(
 
     Inputs (leaves), parameters (`params`) and computed values are filled in
     different colours and the root has a double border; `color_by="grad"`
-    shades each value by |grad| on a log scale instead, with a legend.
+    shades each value's grad cell by |grad| on a log scale (HeatScale), with a
+    legend. `rankdir="auto"` lays a graph out left to right, or top to bottom
+    when it is more than LONG_GRAPH ops deep (a long graph then reads on a page).
     """
     return _draw("draw", root, rankdir, show_grad, precision, params, color_by, max_nodes)
 
@@ -136,7 +210,7 @@ def draw(
 def _draw(
     where: str,
     root: Value,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show_grad: bool = True,
     precision: int = 4,
     params: Iterable[Value] | Value | None = None,
@@ -146,8 +220,8 @@ def _draw(
     """draw(), with errors naming `where` (draw or to_svg)."""
     if not isinstance(root, Value):
         raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"{where}: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"{where}: rankdir must be auto, LR, RL, TB or BT, got {rankdir!r}")
     if color_by not in (None, "grad"):
         raise ValueError(f"{where}: color_by must be None or 'grad', got {color_by!r}")
     if isinstance(precision, bool) or not isinstance(precision, int):
@@ -174,22 +248,30 @@ def _draw(
     nodes = walk(root, max_nodes, where)
     name = {id(node): f"v{i}" for i, node in enumerate(nodes)}
     grads = [g.data if isinstance(g, Value) else g for g in (n.grad for n in nodes)]
-    scale = _heat(grads) if color_by == "grad" else None
+    root_grad = root.grad.data if isinstance(root.grad, Value) else root.grad
+    scale = HeatScale(grads, root_grad) if color_by == "grad" else None
+    if rankdir == "auto":
+        rankdir = "TB" if _depth(root) > LONG_GRAPH else "LR"
 
     dot = graphviz.Digraph("computation_graph", format="svg")
     dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
+    if rankdir in ("TB", "BT"):
+        dot.attr(ranksep="0.3")  # a long graph: short steps down the page
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", color="#6b7280", arrowsize="0.6")
 
     for node, g in zip(nodes, grads):
         kind = "param" if id(node) in param_ids else "leaf" if not node.parents else "value"
-        fill = _heat_color(g, scale) if color_by == "grad" else FILL[kind]
+        fill = FILL[kind]
+        heat = f' BGCOLOR="{scale.fill(g)}"' if scale is not None else ""
         cells = []
         if node.label:
             cells.append(f"<TD><B>{_text(node.label)}</B></TD>")
         cells.append(f"<TD>data {_number(node.data, precision)}</TD>")
         if show_grad:
-            cells.append(f"<TD>grad {_number(node.grad, precision)}</TD>")
+            cells.append(f"<TD{heat}>grad {_number(node.grad, precision)}</TD>")
+        elif heat:  # the |grad| colour alone
+            cells.append(f'<TD{heat} WIDTH="14"></TD>')
         border = 'BORDER="3" COLOR="#111827"' if node is root else 'BORDER="0"'
         table = (
             f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
@@ -213,8 +295,8 @@ def _draw(
             ordered = node.op in ("-", "/", "**") and len(node.parents) == 2
             for i, parent in enumerate(node.parents):
                 dot.edge(name[id(parent)], op_name, **({"taillabel": f"<{i}>"} if ordered else {}))
-    if color_by == "grad":
-        dot.node("legend", label=_legend(scale), shape="plaintext")
+    if scale is not None:  # the legend, over the graph
+        dot.attr(label=scale.legend(), labelloc="t", labeljust="l")
     return dot
 
 

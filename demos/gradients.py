@@ -7,7 +7,11 @@
 2. Exploding: a deep ReLU net with huge initial weights, trained with and
    without gradient clipping. Unclipped, one step throws the weights so far
    that the loss overflows and fit stops; clip_grad_norm_ keeps every step small.
-3. A heat map of one small deep sigmoid net's gradients (draw(color_by="grad")).
+3. A heat map of one small deep sigmoid net's gradients (draw(color_by="grad")),
+   every weight, bias and output labelled with its layer and neuron (L2.n0.w0:
+   layer 2, neuron 0, weight 0), laid out top to bottom.
+
+Epochs are counted from 1 everywhere, as fit's progress bar and warnings count.
 
 Writes out/gradients_vanishing.png, out/gradients_exploding.png and
 out/gradients_heat.svg.
@@ -18,7 +22,7 @@ from __future__ import annotations
 import random
 import warnings
 
-from autograd import to_svg
+from autograd import Value, to_svg
 from demos._common import parser, pyplot, save, write_text
 from nn import MLP, fit
 from nn.data import make_moons
@@ -27,6 +31,20 @@ from nn.optim import SGD
 from nn.train import GradientHealthWarning
 
 DEPTH = [8] * 8 + [1]
+
+
+def stopped_at(history) -> int:
+    """The epoch (from 1) in which fit stopped: the one after the last it finished."""
+    return history.epochs + 1
+
+
+def label_layers(model) -> None:
+    """Name every parameter by layer and neuron: L2.n0.w0 is layer 2, neuron 0, weight 0."""
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                w.label = f"L{k}.n{j}.w{i}"
+            neuron.b.label = f"L{k}.n{j}.b"
 
 
 def train(model, X, y, epochs, seed, lr, batch_size=None, clip_norm=None):
@@ -86,17 +104,21 @@ def main(argv: list[str] | None = None) -> dict:
         exploding[clip] = train(net, X, y, args.epochs, args.seed, lr=0.01, clip_norm=clip)
         final = exploding[clip].loss[-1] if exploding[clip].loss else float("nan")
         status = (
-            f"stopped after {exploding[clip].epochs} epochs"
+            f"stopped at epoch {stopped_at(exploding[clip])}, "
+            f"{exploding[clip].epochs} epochs finished"
             if exploding[clip].stopped
             else (f"trained {exploding[clip].epochs} epochs")
         )
-        print(f"  clip_norm={clip}: {status}, last loss {final:.3g}")
+        last = "last finite loss" if exploding[clip].stopped else "last loss"
+        print(f"  clip_norm={clip}: {status}, {last} {final:.3g}")
 
     result = {
         "sigmoid_first_over_last": ratio(vanishing["sigmoid, U(-1, 1) init"]),
         "relu_kaiming_first_over_last": ratio(vanishing["ReLU, Kaiming init"]),
         "unclipped_stopped": exploding[None].stopped is not None,
         "unclipped_epochs": exploding[None].epochs,
+        "unclipped_stopped_at": stopped_at(exploding[None]) if exploding[None].stopped else None,
+        "clipped_first_loss": exploding[1.0].loss[0] if exploding[1.0].loss else float("nan"),
         "clipped_final_loss": exploding[1.0].loss[-1] if exploding[1.0].loss else float("nan"),
     }
     if not args.no_plot:
@@ -131,25 +153,49 @@ def plot(vanishing, exploding, args):
     fig.tight_layout()
     yield save(fig, args.out, "gradients_vanishing.png")
 
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    # Two panels: the unclipped loss climbs past 1e100, so on its axis the clipped
+    # run would be a flat line; the right panel gives the clipped run its own axis.
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for clip, color in ((None, "C3"), (1.0, "C2")):
         history = exploding[clip]
         label = "no clipping" if clip is None else f"clip_grad_norm_ at {clip:g}"
         if history.stopped:
-            label += f" (loss overflowed: stopped at epoch {history.epochs + 1})"
-        ax.semilogy(
-            range(1, history.epochs + 1), history.loss, "o-", ms=3, color=color, label=label
-        )
-    ax.set(
-        title="Huge initial weights: the loss explodes unless gradients are clipped",
+            label += f" (loss overflowed: stopped at epoch {stopped_at(history)})"
+        epochs = range(1, history.epochs + 1)
+        left.semilogy(epochs, history.loss, "o-", ms=3, color=color, label=label)
+        if history.stopped:
+            left.axvline(stopped_at(history), color=color, ls=":", lw=1)
+    left.set(
+        title="Huge initial weights: unclipped, the loss explodes",
         xlabel="epoch",
-        ylabel="loss (log scale)",
+        ylabel="binary cross-entropy (log scale)",
     )
-    ax.legend(fontsize=8)
+    left.legend(fontsize=8)
+    clipped = exploding[1.0]
+    epochs = range(1, clipped.epochs + 1)
+    right.plot(epochs, clipped.loss, "o-", ms=3, color="C2", label="loss (left axis)")
+    right.set(
+        title="The clipped run on its own axis: it learns",
+        xlabel="epoch",
+        ylabel="binary cross-entropy",
+        ylim=(0, None),
+    )
+    twin = right.twinx()
+    twin.plot(epochs, clipped.metrics["accuracy"], "--", color="C0", label="accuracy (right axis)")
+    twin.set(ylabel="training accuracy", ylim=(0, 1))
+    lines = right.get_lines() + twin.get_lines()
+    right.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="lower left")
+    fig.tight_layout()
     yield save(fig, args.out, "gradients_exploding.png")
 
     small = MLP(1, [1] * 6 + [1], "sigmoid", random.Random(args.seed), "uniform")
-    out = small([0.5])
+    label_layers(small)
+    x = [Value(0.5, label="x0")]
+    for k, layer in enumerate(small.layers):
+        x = layer(x)
+        for j, value in enumerate(x):
+            value.label = f"L{k}.n{j}"
+    (out,) = x
     out.backward()
     yield write_text(
         args.out, "gradients_heat.svg", to_svg(out, params=small.parameters(), color_by="grad")

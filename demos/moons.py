@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from autograd import to_svg
+from autograd import Value, to_svg
 from demos._common import decision_regions, parser, pyplot, save, write_text
 from nn import MLP, fit
 from nn.data import make_moons
@@ -63,10 +63,14 @@ def plot(model, X, labels, history, out):
     yield save(fig, out, "moons_curves.png")
 
     # One neuron of the first layer on one point, after backward: the fused
-    # dot node (w . x + b) then the ReLU, with every gradient written in.
+    # dot node (w . x + b) then the ReLU, with every gradient written in. The
+    # inputs are labelled x0, x1, so x0 goes with the weight w0 and x1 with w1.
     neuron = model.layers[0].neurons[0]
-    out_value = neuron(X[0])
-    out_value.label = "relu(w.x + b)"
+    x = [Value(v, label=f"x{i}") for i, v in enumerate(X[0])]
+    out_value = neuron(x)
+    (pre_activation,) = out_value.parents
+    pre_activation.label = "w0*x0 + w1*x1 + b"
+    out_value.label = "relu(w0*x0 + w1*x1 + b)"
     out_value.backward()
     yield write_text(out, "moons_neuron.svg", to_svg(out_value, params=neuron.parameters()))
 

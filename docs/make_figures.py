@@ -1,36 +1,38 @@
 """Regenerate the README's pictures: `make figures` (or python -m docs.make_figures [DIR]).
 
-The two graph drawings and the explorer's screenshot come from here; the demo
-pictures from running the moons, gradients and spirals demos at their default
-settings with --out DIR.
+The two graph drawings and the explorer's screenshot come from here (the
+neuron by running the README's own snippet, so the picture is what the snippet
+draws); the demo pictures from running the moons, gradients and spirals demos
+at their default settings with --out DIR.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
-from autograd import Value, to_svg
 from nn import MLP, draw_network
+
+DOCS = Path(__file__).resolve().parent
+README = DOCS.parent / "README.md"
+NEURON_PICTURE = "](docs/neuron.svg)"
+
+
+def neuron_snippet() -> str:
+    """The README's ```python block just above its neuron picture."""
+    text = README.read_text(encoding="utf-8")
+    above = text[: text.index(NEURON_PICTURE)]
+    return re.findall(r"```python\n(.*?)```", above, flags=re.S)[-1]
 
 
 def neuron_svg() -> str:
-    """tanh(x1*w1 + x2*w2 + b) after backward, drawn as a computation graph."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    n = x1w1 + x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return to_svg(o, params=[w1, w2, b])
+    """tanh(x1*w1 + x2*w2 + b) after backward: the SVG text the README's snippet makes."""
+    namespace: dict = {"__name__": "readme"}
+    exec(compile(neuron_snippet(), f"<{README.name}: neuron snippet>", "exec"), namespace)
+    return namespace["svg"]
 
 
 def network_svg() -> str:
@@ -38,9 +40,6 @@ def network_svg() -> str:
     return draw_network(MLP(3, [5, 4, 1], rng=random.Random(0))).pipe(
         format="svg", encoding="utf-8"
     )
-
-
-DOCS = Path(__file__).resolve().parent
 
 
 def explorer_png(path: Path, steps: int = 3) -> Path:

@@ -16,7 +16,9 @@ def draw_network(model: MLP | Layer, *, precision: int = 2) -> graphviz.Digraph:
     """Inputs, then each layer's neurons (activation and bias); an edge per weight.
 
     Edge colour gives the weight's sign (blue positive, red negative) and its
-    width the weight's magnitude relative to the largest in the network.
+    width the weight's magnitude relative to the largest in the network, as the
+    legend under the picture says. Inputs and neurons are in index order, x0
+    and neuron 0 at the top.
     """
     if isinstance(model, Layer):
         layers = [model]
@@ -46,24 +48,22 @@ def draw_network(model: MLP | Layer, *, precision: int = 2) -> graphviz.Digraph:
         fixedsize="true",
         style="filled",
     )
-    n_inputs = len(layers[0].neurons[0].w)
-    with dot.subgraph(name="cluster_inputs") as inputs:
-        inputs.attr(label="inputs", color="white")
-        for i in range(n_inputs):
-            inputs.node(f"x{i}", label=f"x{i}", fillcolor="#dbeafe")
-    previous = [f"x{i}" for i in range(n_inputs)]
+    dot.attr(label=_legend(largest, precision), labelloc="b", labeljust="l", fontsize="10")
+    previous = [f"x{i}" for i in range(len(layers[0].neurons[0].w))]
+    for name in previous:
+        dot.node(name, label=name, fillcolor="#dbeafe")
+    _column(dot, "inputs", previous)
     for k, layer in enumerate(layers):
         current = [f"l{k}n{j}" for j in range(len(layer.neurons))]
-        with dot.subgraph(name=f"cluster_layer{k}") as cluster:
-            activation = layer.neurons[0].activation
-            cluster.attr(label=f"layer {k}: {activation}", color="#d1d5db")
-            for name, neuron in zip(current, layer.neurons):
-                bias = html.escape(f"b {neuron.b.data:.{precision}f}")
-                cluster.node(
-                    name,
-                    label=f"<{html.escape(activation)}<BR/>{bias}>",
-                    fillcolor="#fde68a" if activation != "linear" else "#fecaca",
-                )
+        activation = layer.neurons[0].activation
+        for name, neuron in zip(current, layer.neurons):
+            bias = html.escape(f"b {neuron.b.data:.{precision}f}")
+            dot.node(
+                name,
+                label=f"<{html.escape(activation)}<BR/>{bias}>",
+                fillcolor="#fde68a" if activation != "linear" else "#fecaca",
+            )
+        _column(dot, f"layer {k}: {activation}", current)
         for name, neuron in zip(current, layer.neurons):
             for source, w in zip(previous, neuron.w):
                 width = 0.3 + 3.5 * abs(w.data) / largest
@@ -77,3 +77,36 @@ def draw_network(model: MLP | Layer, *, precision: int = 2) -> graphviz.Digraph:
                 )
         previous = current
     return dot
+
+
+def _column(dot: graphviz.Digraph, title: str, names: list[str]) -> None:
+    """One column of nodes under a title, in this order from the top.
+
+    A rank=same subgraph with invisible edges down the column fixes the order
+    (clusters would lose it: Graphviz orders a cluster's nodes as it likes).
+    """
+    with dot.subgraph() as column:
+        column.attr(rank="same")
+        top = f"{names[0]}_title"
+        column.node(top, label=title, shape="plaintext", fontsize="11", style="", fixedsize="false")
+        for a, b in zip([top, *names], names):
+            column.edge(a, b, style="invis")
+
+
+def _legend(largest: float, precision: int) -> str:
+    """What the edges mean: colour for the sign, width for the size of the weight."""
+
+    def swatch(color: str, width: float) -> str:
+        return (
+            f'<TD FIXEDSIZE="TRUE" WIDTH="28" HEIGHT="{max(width * 1.4, 1):.0f}" '
+            f'BGCOLOR="{color}"></TD>'
+        )
+
+    return (
+        '<<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="0"><TR>'
+        f'{swatch(POSITIVE, 2)}<TD ALIGN="LEFT"> positive weight   </TD>'
+        f'{swatch(NEGATIVE, 2)}<TD ALIGN="LEFT"> negative weight   </TD>'
+        f"{swatch('#6b7280', 0.3)}<TD> small |w|   </TD>{swatch('#6b7280', 3.8)}"
+        f"<TD> largest |w| ({html.escape(f'{largest:.{precision}f}')})   </TD>"
+        "<TD>circle: activation, b: bias</TD></TR></TABLE>>"
+    )

@@ -19,7 +19,9 @@ still above LOSS_FLOOR (a deep sigmoid net can shrink every layer's gradient
 alike); or when they explode: any layer's gradient norm is above
 EXPLODING_NORM. A loss or gradient that is nan or inf stops training before
 the optimizer step, so the parameters keep their last finite values, with a
-warning saying so.
+warning saying so. The thresholds are autograd.health's (draw(color_by="grad")
+reads the same ones). Epochs are counted from 1, as the progress bar counts:
+the warnings name epoch n for History entry n - 1.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tqdm.auto import tqdm
 
 from autograd import Value, gc_paused, no_grad, ops, packing
 from autograd.extras import missing
+from autograd.health import EXPLODING_NORM, LOSS_FLOOR, VANISHING_NORM, VANISHING_RATIO
 from nn.checks import data_of, describe, integer, real
 from nn.data import batches, check_seed, check_sequence
 from nn.init import ACTIVATIONS
@@ -42,10 +45,6 @@ from nn.losses import PER_SAMPLE, cross_entropy
 from nn.modules import Layer, Module, Neuron
 from nn.optim import clip_grad_norm_
 
-VANISHING_RATIO = 1e-3
-VANISHING_NORM = 1e-6
-LOSS_FLOOR = 1e-3
-EXPLODING_NORM = 1e3
 PROBE_SAMPLES = 256
 
 
@@ -233,7 +232,9 @@ def _warn_once(history: History, kind: str, message: str) -> None:
         warnings.warn(message, GradientHealthWarning, stacklevel=3)
 
 
-def _check_health(history: History, epoch: int) -> None:
+def _check_health(history: History) -> None:
+    """Warn (once per kind) if the epoch just recorded, epoch history.epochs, is unhealthy."""
+    epoch = history.epochs  # counted from 1
     norms = history.grad_norm[-1]
     worst = max(norms)
     if (
@@ -448,7 +449,7 @@ def fit(
             if not math.isfinite(value):
                 _stop(
                     history,
-                    f"loss is {value} at epoch {epoch}; training stopped before "
+                    f"loss is {value} at epoch {history.epochs + 1}; training stopped before "
                     "the step, so the parameters keep their last finite values. Try a smaller "
                     "learning rate, clip_norm=..., or check the data.",
                 )
@@ -457,7 +458,7 @@ def fit(
             if not all(math.isfinite(n) for n in norms):
                 _stop(
                     history,
-                    f"gradients are not finite at epoch {epoch}; training stopped "
+                    f"gradients are not finite at epoch {history.epochs + 1}; training stopped "
                     "before the step, so the parameters keep their last finite values.",
                 )
                 break
@@ -483,7 +484,7 @@ def fit(
         history.update_ratio.append([r / steps for r in ratios])
         history.weight_norm.append(layers.weight_norms())
         history.dead_relu.append(_dead_relus(model, X, probe))
-        _check_health(history, epoch)
+        _check_health(history)
         if scheduler is not None:
             scheduler.step()
         shown = {"loss": f"{history.loss[-1]:.4f}", "lr": f"{lr:.3g}"}

@@ -26,6 +26,17 @@ def assert_svg(path):
     assert root.tag.endswith("svg")
 
 
+def svg_texts(path):
+    root = ET.fromstring(path.read_text())
+    return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def png_size(path):
+    """(width, height) from the PNG's IHDR chunk."""
+    data = path.read_bytes()
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def test_moons(tmp_path, capsys):
     metrics = run("moons", tmp_path, "--epochs", "30", "--samples", "40")
     assert metrics["train_accuracy"] >= 0.9 and 0 <= metrics["final_loss"] < 0.5
@@ -33,6 +44,9 @@ def test_moons(tmp_path, capsys):
     assert_png(tmp_path / "moons_curves.png")
     assert_svg(tmp_path / "moons_neuron.svg")
     assert "dot" in (tmp_path / "moons_neuron.svg").read_text()  # the fused neuron node
+    # every input of the neuron is labelled, so x0 goes with w0 and x1 with w1
+    texts = svg_texts(tmp_path / "moons_neuron.svg")
+    assert {"w0", "w1", "x0", "x1", "b", "relu(w0*x0 + w1*x1 + b)"} <= set(texts)
     assert "training accuracy" in capsys.readouterr().out
 
 
@@ -59,9 +73,26 @@ def test_gradients(tmp_path, capsys):
     assert metrics["unclipped_stopped"] and math.isfinite(metrics["clipped_final_loss"])
     assert_png(tmp_path / "gradients_vanishing.png")
     assert_png(tmp_path / "gradients_exploding.png")
+    width, height = png_size(tmp_path / "gradients_exploding.png")
+    assert width > 2 * height  # two panels: the clipped run has an axis of its own
     assert "log scale" in (tmp_path / "gradients_heat.svg").read_text()
     out = capsys.readouterr().out
-    assert "fit warned: vanishing gradients" in out and "exploding gradients" in out
+    assert "fit warned: vanishing gradients at epoch 1:" in out
+    assert "fit warned: exploding gradients at epoch 1:" in out
+    # one numbering (from 1, as the progress bar): console, fit's warning and the legend
+    stopped = metrics["unclipped_stopped_at"]
+    assert stopped == metrics["unclipped_epochs"] + 1 == 6
+    assert f"fit warned: loss is nan at epoch {stopped};" in out
+    assert f"clip_norm=None: stopped at epoch {stopped}, 5 epochs finished" in out
+    # the heat map: a page, not a strip, and every weight and bias named apart
+    heat = tmp_path / "gradients_heat.svg"
+    root = ET.fromstring(heat.read_text())
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert width < 900 < height
+    texts = svg_texts(heat)
+    names = [t for t in texts if t.startswith("L") and (".w" in t or t.endswith(".b"))]
+    assert len(names) == len(set(names)) == 7 * 2  # one weight and one bias per layer
+    assert {"L0.n0.w0", "L6.n0.b", "x0"} <= set(texts)
 
 
 def test_learning_rate(tmp_path):

@@ -84,7 +84,7 @@ def test_vanishing_gradients_warn_on_a_deep_sigmoid_net_with_tiny_init():
     model = MLP(2, [8] * 8 + [1], activation="sigmoid", rng=random.Random(0))
     for p in model.parameters():
         p.data *= 0.1
-    with pytest.warns(GradientHealthWarning, match="vanishing gradients at epoch 0"):
+    with pytest.warns(GradientHealthWarning, match="vanishing gradients at epoch 1:"):
         history = fit(model, X, Y, hinge, SGD(model.parameters(), lr=0.1), 3, progress=False)
     assert history.grad_norm[0][0] < 1e-6 and history.loss[0] > 0.5
     assert len(history.warnings) == 1  # once, not every epoch
@@ -95,7 +95,7 @@ def test_vanishing_is_also_seen_as_a_ratio_between_first_and_last_layer():
 
     history = History(loss=[0.5], grad_norm=[[1e-5, 0.1, 0.5]])
     with pytest.warns(GradientHealthWarning, match="2.0e-05 of the last layer's 0.5"):
-        _check_health(history, 0)
+        _check_health(history)
 
 
 def deep_relu_net(scale):
@@ -108,9 +108,28 @@ def deep_relu_net(scale):
 def test_exploding_gradients_warn_on_a_net_with_huge_init():
     X, Y = moons(40)
     model = deep_relu_net(3)
-    with pytest.warns(GradientHealthWarning, match="exploding gradients at epoch 0"):
+    with pytest.warns(GradientHealthWarning, match="exploding gradients at epoch 1:"):
         history = fit(model, X, Y, hinge, SGD(model.parameters(), lr=1e-6), 2, progress=False)
     assert max(history.grad_norm[0]) > 1e3
+
+
+def test_warnings_count_epochs_from_1_as_the_progress_bar_does():
+    from nn.train import _check_health
+
+    X, Y = moons(40)
+    history = History(loss=[0.5, 0.5, 0.5], grad_norm=[[0.1, 0.1]] * 2 + [[2e3, 0.1]])
+    with pytest.warns(GradientHealthWarning, match="exploding gradients at epoch 3:"):
+        _check_health(history)  # the third epoch recorded
+    # the gradients overflow during the fifth epoch, after four finished ones
+    model = deep_relu_net(3)
+    with pytest.warns(GradientHealthWarning) as caught:
+        history = fit(model, X, Y, hinge, SGD(model.parameters(), lr=0.01), 30, progress=False)
+    assert history.epochs == 4
+    assert history.stopped.startswith("gradients are not finite at epoch 5;")
+    assert [str(w.message).split(":")[0].split(";")[0] for w in caught] == [
+        "exploding gradients at epoch 1",
+        "gradients are not finite at epoch 5",
+    ]
 
 
 def test_a_healthy_net_gets_no_warning():
@@ -126,7 +145,7 @@ def test_non_finite_loss_stops_training_and_keeps_finite_parameters():
     for p in model.parameters():
         p.data *= 1e160  # scores overflow to inf
     before = model.state_dict()
-    with pytest.warns(GradientHealthWarning, match="loss is (inf|nan) at epoch 0"):
+    with pytest.warns(GradientHealthWarning, match="loss is (inf|nan) at epoch 1;"):
         history = fit(model, X, Y, hinge, SGD(model.parameters(), lr=0.1), 5, progress=False)
     assert history.stopped is not None and history.epochs == 0
     assert model.state_dict() == before

@@ -207,6 +207,17 @@ class CausalSelfAttention(Module):
             raise TypeError(
                 f"CausalSelfAttention: expected a non-empty sequence of vectors, got {describe(xs)}"
             )
+        dim = self.num_heads * self.head_dim
+        for t, x in enumerate(xs):
+            if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+                raise TypeError(
+                    f"CausalSelfAttention: position {t} must be a sequence of {dim} numbers "
+                    f"or Values, got {describe(x)}"
+                )
+            if len(x) != dim:
+                raise ValueError(
+                    f"CausalSelfAttention: position {t} has {len(x)} entries, expected {dim}"
+                )
         qs = [self.q_proj(x) for x in xs]
         ks = [self.k_proj(x) for x in xs]
         vs = [self.v_proj(x) for x in xs]

@@ -401,7 +401,21 @@ def test_attention_matches_torch_multihead_attention(torch, dim, heads, length):
         (lambda: CausalSelfAttention(6, 4), ValueError, ["CausalSelfAttention", "6", "4"]),
         (lambda: CausalSelfAttention(4, 0), ValueError, ["CausalSelfAttention: num_heads"]),
         (lambda: CausalSelfAttention(4, 2)([]), TypeError, ["CausalSelfAttention", "list []"]),
-        (lambda: CausalSelfAttention(4, 2)([[1.0] * 3]), ValueError, ["Linear", "got 3"]),
+        (
+            lambda: CausalSelfAttention(4, 2)([[1.0] * 4, [1.0] * 3]),
+            ValueError,
+            ["CausalSelfAttention", "position 1 has 3 entries, expected 4"],
+        ),
+        (
+            lambda: CausalSelfAttention(4, 2)([[1.0] * 4, 2.0]),
+            TypeError,
+            ["CausalSelfAttention", "position 1", "float 2.0"],
+        ),
+        (
+            lambda: CausalSelfAttention(2, 1)([[1.0, "b"]]),
+            TypeError,
+            ["Linear", "input 1", "'b'"],
+        ),
     ],
 )
 def test_bad_input_names_the_module_and_the_value(make, error, words):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -180,3 +182,104 @@ def test_every_public_name_is_listed_and_documented():
     for name in [*autograd.__all__, "sum", "compile", "export"]:
         assert re.search(rf"\b{name}\b", autograd.__doc__), name
     assert not set(autograd.__all__) & {"sum", "compile"}  # star-imports keep the built-ins
+
+
+# ---- the wheel and the sdist ----------------------------------------------------------------
+
+
+def run(*command, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(c) for c in command], capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    """The sdist and the wheel, built as `python -m build` builds them (the wheel from the
+    sdist, so a file the sdist leaves out breaks the wheel too)."""
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        message = f"cannot build: {result.stderr.strip()[-500:]}"
+        if os.environ.get("VALUEGRAD_REQUIRE_EXTRAS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return next(out.glob("*.tar.gz")), next(out.glob("*.whl"))
+
+
+def clean_venv(path: Path) -> Path:
+    """A new virtual environment with nothing installed; returns its python."""
+    run(sys.executable, "-m", "venv", path)
+    return path / "bin" / "python"
+
+
+USE = """
+import autograd, nn, random
+x = autograd.Value(2.0)
+y = (x * x).tanh()
+y.backward()
+model = nn.MLP(2, [3, 1], rng=random.Random(0))
+model([1.0, 2.0]).backward()
+print(autograd.__file__, round(x.grad, 6), len(model.parameters()))
+"""
+EXPECTED = str(round(4.0 * (1 - math.tanh(4.0) ** 2), 6))  # d/dx tanh(x * x) at 2
+
+
+def test_the_wheel_installs_into_a_clean_venv_with_what_it_needs(dist, tmp_path):
+    sdist, wheel = dist
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "autograd/explore.html" in names and "autograd/py.typed" in names
+    assert "nn/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert not [n for n in names if n.split("/")[0] in ("tests", "demos", "docs", "benchmarks")]
+    python = clean_venv(tmp_path / "venv")
+    run(python, "-m", "pip", "install", "--quiet", wheel)
+    out = run(python, "-c", USE, cwd=tmp_path).stdout.split()
+    assert out[0].startswith(str(tmp_path / "venv")) and out[1:] == [EXPECTED, "13"]
+    # the extras are named when missing, in a real install
+    result = subprocess.run(
+        [python, "-c", "import autograd; autograd.compile"], capture_output=True, text=True
+    )
+    assert 'pip install "valuegrad[compile]"' in result.stderr
+
+
+@pytest.mark.slow
+def test_the_sdist_installs_and_its_own_tests_pass(dist, tmp_path):
+    sdist, _ = dist
+    python = clean_venv(tmp_path / "venv")
+    run(python, "-m", "pip", "install", "--quiet", sdist)
+    out = run(python, "-c", USE, cwd=tmp_path).stdout.split()
+    assert out[0].startswith(str(tmp_path / "venv")) and out[1:] == [EXPECTED, "13"]
+    # the sdist's own test suite, run on the sdist's code with this environment's extras
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    tree = next((tmp_path / "unpacked").iterdir())
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    where = run(
+        sys.executable, "-c", "import autograd; print(autograd.__file__)", cwd=tree, env=env
+    )
+    assert where.stdout.strip() == str(tree / "autograd" / "__init__.py")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            "--ignore=tests/test_packaging.py",
+        ],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in summary and "failed" not in summary and "error" not in summary

@@ -11,7 +11,7 @@ over a batch of names. Adam, with the learning rate decaying linearly from
 
 The unit of training is the step (one batch, one Adam update): --steps N
 (default 300). --epochs E instead asks for E passes over the names
-(E * 1,872 steps at the default --batch 16); give one or the other.
+(E * 1,867 steps at the default --batch 16); give one or the other.
 
 Each batch holds names of one length (the names are grouped by length and the
 batches shuffled), because `autograd.compile` traces one program per argument
@@ -176,7 +176,9 @@ def sample(model: GPT, rng: random.Random, temperature: float) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(__doc__, epochs=0, seed=0)
-    p.set_defaults(epochs=None)
+    p.set_defaults(epochs=None)  # steps are the unit; --epochs, if given, counts passes
+    epochs = next(action for action in p._actions if action.dest == "epochs")
+    epochs.help = "passes over the names, instead of --steps"
     p.add_argument("--steps", type=int, help="training steps (default 300)")
     p.add_argument("--batch", type=int, default=16, help="names per step")
     p.add_argument("--compile", action="store_true", help="train with autograd.compile")
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"gpt: loss {losses[0]:.4f} -> {final_loss:.4f} (mean of the last "
         f"{min(TAIL, steps)} steps), {seconds:.1f} s training ({way})"
     )
-    print("samples (* = not among the 30,000 names):")
+    print(f"samples (* = not among the {len(names):,} names):")
     for name in samples:
         print(f"  {name}{'' if name in known else ' *'}")
     if not args.no_plot:

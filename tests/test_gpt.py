@@ -88,6 +88,13 @@ def test_the_plot_is_written(tmp_path):
     assert data.startswith(PNG) and len(data) > 5_000
 
 
+def test_an_epoch_is_a_pass_over_the_names(tmp_path, monkeypatch):
+    names = ["ann", "bob", "eve", "amy", "jo", "al", "cy", "ed", "kim", "ida"]  # 6 of 3, 4 of 2
+    monkeypatch.setattr(gpt, "load_names", lambda: names)
+    metrics = run(tmp_path, "--epochs", "2", "--batch", "2", "--samples", "1")
+    assert metrics["steps"] == len(metrics["losses"]) == 2 * 5  # 3 + 2 batches a pass
+
+
 def test_steps_and_epochs_are_exclusive(tmp_path):
     with pytest.raises(SystemExit):
         run(tmp_path, "--steps", "3", "--epochs", "1")

@@ -98,14 +98,18 @@ def encode(name: str) -> list[int]:
 
 
 def load_names(path: Path = NAMES) -> list[str]:
+    """The names of `path`, one per line, each 1 to 15 letters a-z."""
     names = path.read_text(encoding="utf-8").split()
-    assert all(0 < len(n) < BLOCK and set(n) <= set(LETTERS) for n in names), path
+    for name in names:
+        if not (0 < len(name) < BLOCK and set(name) <= set(LETTERS)):
+            raise ValueError(f"{path}: {name!r} is not 1 to {BLOCK - 1} letters a-z")
     return names
 
 
 def epoch_batches(names: list[str], size: int, rng: random.Random) -> list[list[str]]:
-    """One pass: names grouped by length, in batches of `size` (a length's leftovers wait
-    for the next pass), in random order."""
+    """One pass: names grouped by length, in batches of `size`, in random order. The
+    names of each length are shuffled first and those that do not fill a last batch are
+    left out of this pass (different ones each time)."""
     by_length: dict[int, list[str]] = {}
     for name in names:
         by_length.setdefault(len(name), []).append(name)
@@ -145,15 +149,15 @@ class Trainer:
             group["lr"] = LR * (1 - self.done / self.steps)
         self.optimizer.zero_grad()
         if self.compiled is not None:
-            loss = self.compiled(one_hot(inputs), one_hot(targets))  # the mean over the batch
+            value = float(self.compiled(one_hot(inputs), one_hot(targets)))  # the batch's mean
         else:
-            total = autograd.sum([self.model.loss(x, y) for x, y in zip(inputs, targets)])
-            loss = total / len(batch)
+            losses = [self.model.loss(x, y) for x, y in zip(inputs, targets)]
+            loss = autograd.sum(losses) / len(batch)
             loss.backward()
-            loss = loss.data
+            value = loss.data
         self.optimizer.step()
         self.done += 1
-        return loss
+        return value
 
 
 def sample(model: GPT, rng: random.Random, temperature: float) -> str:

@@ -344,6 +344,17 @@ def test_rmsnorm_matches_torch(torch, eps, affine):
 
 
 @pytest.mark.parity
+def test_rmsnorm_default_eps_is_torchs_for_float64(torch):
+    assert RMSNorm(3).eps == torch.finfo(torch.float64).eps
+    # a tiny input shows the eps: x / sqrt(x^2 + eps) with x^2 comparable to eps
+    x = [1e-8, 0.0, 0.0]
+    ours = [v.data for v in RMSNorm(3)(x)]
+    theirs = torch.nn.RMSNorm(3, dtype=torch.float64)(tensor(torch, x))
+    close(torch, ours, theirs)
+    assert abs(ours[0] - 3**0.5) > 1e-3  # eps matters here: without it this is sqrt(3)
+
+
+@pytest.mark.parity
 @pytest.mark.parametrize("dim, heads, length", [(4, 1, 3), (8, 4, 5), (6, 3, 1)])
 def test_attention_matches_torch_multihead_attention(torch, dim, heads, length):
     rng = random.Random(13 + dim + heads)

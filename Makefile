@@ -7,7 +7,7 @@ PIP := $(PY) -m pip install --quiet
 # an unpinned torch would pull several GB of CUDA packages from the registry.
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint bench figures dot chromium clean
+.PHONY: demo test lint docs bench figures dot chromium clean
 
 demo: $(VENV)/.demos
 	$(PY) -m demos.moons
@@ -18,6 +18,10 @@ test: $(VENV)/.dev dot chromium lint
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The documentation site (MkDocs, strict: a broken link or a warning fails), into site/.
+docs: $(VENV)/.dev
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/moons_step.py
@@ -45,7 +49,7 @@ $(VENV)/.demos: $(VENV)/.base
 
 $(VENV)/.dev: $(VENV)/.base
 	$(PIP) $(TORCH)
-	$(PIP) -e '.[dev,parity,demos]'
+	$(PIP) -e '.[dev,parity,demos,docs]'
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.dev
@@ -73,4 +77,4 @@ chromium:
 	$(call apt_install,chromium,chromium,Chromium,apt-get install chromium; or set VALUEGRAD_CHROMIUM to a Chrome or Chromium binary)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis out
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis out site build dist

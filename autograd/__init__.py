@@ -28,7 +28,7 @@ from autograd.engine import (
     logsumexp,
     sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
-from autograd.explore import explain, explore
+from autograd.explorer import explain, explore
 from autograd.functional import (
     grad,
     hessian,

@@ -58,7 +58,7 @@ class Linear(Layer):
 
     @property
     def weight(self) -> list[list[Value]]:
-        """The weights, one row per output (PyTorch's weight[j][i]): the neurons' own lists."""
+        """The weights, one row per output (PyTorch's `weight[j][i]`): the neurons' own lists."""
         return [n.w for n in self.neurons]
 
     @property

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 
 import autograd
 from autograd import Value
-from autograd.explore import story
+from autograd.explorer import story
 from autograd.testing import expressions
 from nn import MLP
 

@@ -263,4 +263,4 @@ def _mark(texts: Any, prefix: str, attribute: str) -> None:
 
 
 # The page around the graph: its style, its player and two slots, read once.
-_PAGE = Path(__file__).with_name("explore.html").read_text(encoding="utf-8")
+_PAGE = Path(__file__).with_name("explorer.html").read_text(encoding="utf-8")

@@ -203,7 +203,7 @@ def _dead_relus(model: Module, X: Sequence[Any], probe: Any = None) -> list[floa
             for k, layer in enumerate(layers):
                 act = _ON_FLOATS[layer.neurons[0].activation]
                 h = [
-                    act(builtins.sum([w.data * v for w, v in zip(n.w, h)], 0.0) + n.b.data)
+                    act(builtins.sum([w.data * v for w, v in zip(n.w, h)], 0.0) + _bias(n))
                     for n in layer.neurons
                 ]
                 alive[k] = [a or v > 0 for a, v in zip(alive[k], h)]
@@ -494,3 +494,8 @@ def fit(
             break
     bar.close()
     return history
+
+
+def _bias(neuron: Neuron) -> float:
+    """A neuron's bias as a number: 0 for one made with bias=False."""
+    return 0.0 if neuron.b is None else neuron.b.data

@@ -265,3 +265,25 @@ def test_the_compiled_dead_relu_probe_counts_as_the_float_one(numpy):
             neuron.b.data = -50.0
     probe = autograd.compile(_every_output(model.layers))
     assert _dead_relus(model, X, probe) == _dead_relus(model, X) == [0.375, 0.625, None]
+
+
+def test_fit_trains_layers_without_bias():
+    # bias=False layers: the dead-ReLU probe reads no bias where there is none
+    from nn import Layer, Module
+
+    class Net(Module):
+        def __init__(self):
+            self.layers = [
+                Layer(2, 4, bias=False, rng=random.Random(0)),
+                Layer(4, 1, activation="linear", bias=False, rng=random.Random(1)),
+            ]
+
+        def __call__(self, x):
+            h = self.layers[0](x)
+            return self.layers[1](h)[0]
+
+    net = Net()
+    X, y = [[0.5, -1.0], [1.0, 2.0], [-1.5, 0.5]], [1.0, -1.0, 0.5]
+    history = fit(net, X, y, mse, SGD(net.parameters(), lr=0.05), epochs=3, progress=False)
+    assert len(history.loss) == 3 and history.loss[-1] < history.loss[0]
+    assert all(n.b is None for n in net.layers[0].neurons)

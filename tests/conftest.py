@@ -33,9 +33,12 @@ def mpmath():
     return module
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium (Debian's package; `make test` installs it), driven by Playwright."""
+    """A headless Chromium (Debian's package; `make test` installs it), driven by Playwright.
+
+    Module-scoped: Playwright's sync API keeps an event loop running while it is open,
+    and asyncio.run() in a later test would refuse to start beside it."""
     import shutil
 
     sync_api = _extra("playwright.sync_api")

@@ -12,12 +12,14 @@ from autograd import no_grad
 COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"]  # one per class
 
 
-def parser(doc: str, epochs: int, seed: int = 0) -> argparse.ArgumentParser:
+def parser(
+    doc: str, epochs: int | None, seed: int = 0, epochs_help: str = "training epochs"
+) -> argparse.ArgumentParser:
     """The flags every demo takes: --out, --seed, --epochs, --no-plot."""
     p = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures")
     p.add_argument("--seed", type=int, default=seed, help="seed for data and weights")
-    p.add_argument("--epochs", type=int, default=epochs, help="training epochs")
+    p.add_argument("--epochs", type=int, default=epochs, help=epochs_help)
     p.add_argument("--no-plot", action="store_true", help="train and report, draw nothing")
     return p
 

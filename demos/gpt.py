@@ -179,10 +179,10 @@ def sample(model: GPT, rng: random.Random, temperature: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = parser(__doc__, epochs=0, seed=0)
-    p.set_defaults(epochs=None)  # steps are the unit; --epochs, if given, counts passes
-    epochs = next(action for action in p._actions if action.dest == "epochs")
-    epochs.help = "passes over the names, instead of --steps"
+    # steps are the unit; --epochs, if given, counts passes over the names
+    p = parser(
+        __doc__, epochs=None, seed=0, epochs_help="passes over the names, instead of --steps"
+    )
     p.add_argument("--steps", type=int, help="training steps (default 300)")
     p.add_argument("--batch", type=int, default=16, help="names per step")
     p.add_argument("--compile", action="store_true", help="train with autograd.compile")

@@ -19,6 +19,9 @@ from autograd.engine import Value, topological_order
 from autograd.health import EXPLODING_NORM, VANISHING_RATIO
 
 MAX_NODES = 2000
+# Longer text (a label, a primitive's name) is drawn shortened: Graphviz refuses an HTML
+# label over 16 KiB, and this many characters fit at ten bytes each once shown and escaped.
+LABEL_CHARS = 1000
 LONG_GRAPH = 6  # rankdir="auto": a graph more ops deep than this is laid out top to bottom
 
 FILL = {"leaf": "#dbeafe", "param": "#fde68a", "value": "#ffffff"}  # input, parameter, result
@@ -31,7 +34,14 @@ NO_GRADIENT = "#e5e7eb"
 
 
 def _text(s: str) -> str:
-    """User text as literal HTML-label text: escaped, control characters shown, lines kept."""
+    """User text as literal HTML-label text: escaped, control characters shown, lines kept.
+
+    Text over LABEL_CHARS characters keeps its start and its end around an ellipsis,
+    followed by its length: "start…end (20,000 characters)".
+    """
+    if len(s) > LABEL_CHARS:
+        half = LABEL_CHARS // 2
+        s = f"{s[:half]}…{s[-half:]} ({len(s):,} characters)"
     shown = "".join(c if c == "\n" or c.isprintable() else repr(c)[1:-1] for c in s)
     return "<BR/>".join(html.escape(line, quote=True) for line in shown.split("\n"))
 

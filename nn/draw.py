@@ -10,15 +10,20 @@ from nn.checks import integer
 from nn.modules import MLP, Layer
 
 POSITIVE, NEGATIVE = "#2563eb", "#dc2626"  # blue and red, as in most textbook figures
+# One edge per weight: Graphviz lays out 5,000 in half a second, 40,000 in most of a minute.
+MAX_EDGES = 5000
 
 
-def draw_network(model: MLP | Layer, *, precision: int = 2) -> graphviz.Digraph:
+def draw_network(
+    model: MLP | Layer, *, precision: int = 2, max_edges: int | None = MAX_EDGES
+) -> graphviz.Digraph:
     """Inputs, then each layer's neurons (activation and bias); an edge per weight.
 
     Edge colour gives the weight's sign (blue positive, red negative) and its
     width the weight's magnitude relative to the largest in the network, as the
     legend under the picture says. Inputs and neurons are in index order, x0
-    and neuron 0 at the top.
+    and neuron 0 at the top. A network of more than `max_edges` weights raises a
+    ValueError (None: no limit).
     """
     if isinstance(model, Layer):
         layers = [model]
@@ -27,6 +32,15 @@ def draw_network(model: MLP | Layer, *, precision: int = 2) -> graphviz.Digraph:
     else:
         raise TypeError(f"draw_network: expected an MLP or a Layer, got {type(model).__name__}")
     integer(precision, "draw_network: precision", minimum=0, kind=int)
+    if max_edges is not None:
+        integer(max_edges, "draw_network: max_edges", minimum=0, kind=int)
+    edges = sum(len(n.w) for layer in layers for n in layer.neurons)
+    if max_edges is not None and edges > max_edges:
+        raise ValueError(
+            f"draw_network: the network has {edges:,} weights, an edge each, more than "
+            f"max_edges={max_edges:,}; Graphviz would take minutes to lay it out. Pass "
+            "max_edges=None to draw it anyway, or draw a smaller network."
+        )
     largest = max((abs(w.data) for layer in layers for n in layer.neurons for w in n.w), default=0)
     largest = largest or 1.0
 

@@ -25,7 +25,10 @@ def real(x: Any, where: str) -> float:
     # bool is an int to Python, but lr=True is a bug, not a 1.0
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{where} must be a real number, got {describe(x)}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:  # an int of 400 digits, say: no repr, which could be long
+        raise ValueError(f"{where} is too large for a float") from None
 
 
 def finite(x: Any, where: str) -> float:

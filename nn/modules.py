@@ -32,11 +32,22 @@ class Module:
 
         Parameters are found in attributes that are Values, Modules, or lists,
         tuples and dicts of them; one shared by two attributes is listed once.
+        Two parameters with one name (dict keys 1 and "1", say) raise ValueError:
+        state_dict and save would keep only one of them.
         """
         found: list = []
         seen: set[int] = set()
         for key, value in vars(self).items():
             _walk(value, prefix + key, found, seen, named=True)
+        names: set[str] = set()
+        for name, _ in found:
+            if name in names:
+                raise ValueError(
+                    f"{type(self).__name__}.named_parameters: two parameters are named "
+                    f"{name!r:.80} (keys such as 1 and '1' print alike); a name must identify "
+                    "one parameter"
+                )
+            names.add(name)
         return iter(found)
 
     def parameters(self) -> list[Value]:
@@ -77,9 +88,13 @@ class Module:
                 raise TypeError(
                     f"load_state_dict: {name!r} must be a number, got {type(value).__name__}"
                 )
-            if not math.isfinite(value):
+            try:
+                number = float(value)
+            except OverflowError:  # an int of 400 digits, say
+                raise ValueError(f"load_state_dict: {name!r} is too large for a float") from None
+            if not math.isfinite(number):
                 raise ValueError(f"load_state_dict: {name!r} is {value!r}, not a finite number")
-            values[name] = float(value)
+            values[name] = number
         for name, p in params.items():  # only now, when everything has been checked
             p.data = values[name]
 
@@ -285,6 +300,12 @@ class MLP(Module):
             if isinstance(module, torch.nn.Linear) and len(linears) == len(activations):
                 if module.bias is None:
                     raise ValueError(f"from_torch: module {i}: Linear without a bias")
+                if linears and module.in_features != linears[-1].out_features:
+                    raise ValueError(
+                        f"from_torch: module {i}: {module!r} takes {module.in_features} inputs, "
+                        f"but the Linear before it gives {linears[-1].out_features}"
+                    )
+                _check_finite(torch, module, i)
                 linears.append(module)
             elif type(module) in kinds and len(linears) == len(activations) + 1:
                 activations.append(_activation_of(module, defaults, i))
@@ -310,6 +331,19 @@ class MLP(Module):
                     w.data = float(weight[j, i])
                 neuron.b.data = float(bias[j])
         return model
+
+
+def _check_finite(torch: Any, linear: Any, i: int) -> None:
+    """A ValueError naming module `i` and the entry if `linear` holds a nan or an inf."""
+    for name in ("weight", "bias"):
+        tensor = getattr(linear, name).detach()
+        bad = (~torch.isfinite(tensor)).nonzero().tolist()  # indices of nan and inf entries
+        if bad:
+            at = tuple(bad[0])
+            raise ValueError(
+                f"from_torch: module {i}: {linear!r} has {name}[{', '.join(map(str, at))}] = "
+                f"{tensor[at].item()!r}, not a finite number"
+            )
 
 
 def _activation_of(module: Any, defaults: dict, i: int) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from autograd import Value, packing
 from nn.checks import boolean, data_of, describe, integer, real, scalar
+from nn.files import check_depth
 
 __all__ = [
     "SGD",
@@ -294,6 +295,7 @@ class Optimizer:
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise TypeError(f"{where}: expected a dict, got {describe(state_dict)}")
+        check_depth(state_dict, f"{where}: the state dict")  # before any repr or deepcopy of it
         keys = set(state_dict)
         if keys != {"state", "param_groups"}:
             raise ValueError(
@@ -753,6 +755,7 @@ class LRScheduler:
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise TypeError(f"{where}: expected a dict, got {describe(state_dict)}")
+        check_depth(state_dict, f"{where}: the state dict")  # before any repr or deepcopy of it
         expected = {"base_lrs", "last_epoch", "_last_lr", *self._hyper}
         if set(state_dict) != expected:
             raise ValueError(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -265,12 +266,24 @@ def _check_health(history: History) -> None:
         )
 
 
+def _loss_of(loss: Callable, preds: list, targets: Sequence[Any]) -> Value:
+    """loss(preds, targets), which must be a Value: a TypeError naming the loss otherwise."""
+    value = loss(preds, targets)
+    if not isinstance(value, Value):
+        name = getattr(loss, "__name__", None) or repr(loss)
+        raise TypeError(
+            f"fit: the loss {name} returned {describe(value)}; it must return a Value, the "
+            "batch's loss (as nn.losses do), for backward() to start from"
+        )
+    return value
+
+
 def _eager(model: Module, loss: Callable) -> Callable:
     """One batch through the engine: (loss, predictions as numbers); gradients in .grad."""
 
     def run(Xb: Sequence[Any], yb: Sequence[Any]) -> tuple[float, list]:
         preds = [model(x) for x in Xb]
-        value = loss(preds, yb)
+        value = _loss_of(loss, preds, yb)
         if math.isfinite(value.data):
             value.backward()
         return value.data, [[v.data for v in p] if isinstance(p, list) else p.data for p in preds]
@@ -336,13 +349,27 @@ def _compiled(model: Module, loss: Callable, X: Sequence[Any], y: Sequence[Any])
         else:
             k = outputs.shape[1]
             batch = [preds[i : i + k] for i in range(0, len(preds), k)]
-        value = loss(batch, yb)
+        value = _loss_of(loss, batch, yb)
         if math.isfinite(value.data):
             value.backward()  # into the outputs (and whatever else the loss uses, as eager)
             pull_back(np.array([p.grad for p in preds]).reshape(outputs.shape))
         return value.data, outputs.tolist()
 
     return run
+
+
+def _listed(data: Any, name: str) -> Any:
+    """A numpy array as nested lists of Python numbers (fit's own currency); else data."""
+    numpy = sys.modules.get("numpy")  # not imported: data cannot be an array
+    if numpy is None or not isinstance(data, numpy.ndarray):
+        return data
+    if data.ndim == 0:
+        raise TypeError(f"fit: {name} must be a sequence, got a 0-d numpy array")
+    if data.dtype.kind not in "biuf":  # bool, int, unsigned, float
+        raise TypeError(
+            f"fit: {name} must hold real numbers, got a numpy array of dtype {data.dtype}"
+        )
+    return data.tolist()
 
 
 def _check_fit(
@@ -374,6 +401,21 @@ def _check_fit(
     return callbacks
 
 
+def _check_overlap(params: list[Value], optimizer: Any) -> None:
+    """A ValueError if the optimizer updates none of the model's parameters.
+
+    Some of them (fine-tuning the last layers) is fine, and so are parameters of
+    its own besides (a learnable scale the loss uses): PyTorch allows both.
+    """
+    theirs = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if not theirs & {id(p) for p in params}:
+        raise ValueError(
+            f"fit: the optimizer updates none of the model's {len(params)} parameters "
+            f"(it holds {len(theirs)} others), so training would change nothing; "
+            "build it over model.parameters()"
+        )
+
+
 @gc_paused()  # the collector would walk each step's graph for nothing (autograd.collector)
 def fit(
     model: Module,
@@ -393,13 +435,15 @@ def fit(
 ) -> History:
     """Train `model` on (X, y) and return the History of every epoch.
 
-    `loss(preds, targets)` is one of `nn.losses` (or alike); `batch_size=None`
-    trains on the full batch; `scheduler.step()` runs after every epoch;
-    `clip_norm` clips the gradient norm before each step; `metrics` defaults
-    to accuracy, except for the mse loss. A callback gets the History after
-    each epoch and may return True to stop. `compile=True` runs each batch
+    `X` and `y` are sequences or numpy arrays; `optimizer` must hold some of the
+    model's parameters. `loss(preds, targets)` returns a Value: one of `nn.losses`
+    (or alike). `batch_size=None` trains on the full batch; `scheduler.step()` runs
+    after every epoch; `clip_norm` clips the gradient norm before each step;
+    `metrics` defaults to accuracy, except for the mse loss. A callback gets the
+    History after each epoch and may return True to stop. `compile=True` runs each batch
     through `autograd.compile` (needs numpy): the same numbers, much faster.
     """
+    X, y = _listed(X, "X"), _listed(y, "y")
     callbacks = _check_fit(model, X, y, loss, optimizer, scheduler, callbacks)
     if len(X) != len(y) or not X:
         raise ValueError(f"fit: X and y must be non-empty and equally long, got {len(X)}, {len(y)}")
@@ -422,6 +466,7 @@ def fit(
             raise ValueError(f"fit: unknown metrics {unknown}; known: {', '.join(METRICS)}")
         metrics = {name: METRICS[name] for name in metrics}
     params = model.parameters()
+    _check_overlap(params, optimizer)
     groups = _groups(model)
     layers = _Layers(groups)
     history = History(metrics={name: [] for name in metrics})

@@ -1,6 +1,6 @@
 """One rule for numbers that are not finite, op by op, eager and compiled.
 
-The rule (README, "Numbers that are not finite"):
+The rule (docs/engine.md, "Numbers that are not finite"):
 - a finite input outside an op's domain is an error naming the op and the value
   (log of 0 or -1, sqrt of -1, division by zero, 0 ** negative, a negative base
   with a fractional exponent, asin(2), atanh(1), logit(0), erfinv(1), fmod by 0;

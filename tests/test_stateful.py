@@ -6,7 +6,7 @@ existing Values, so shared subexpressions arise by themselves), detaches, comput
 `gradient`, `create_graph` or `inputs`), and zeroes leaf gradients as `Module.zero_grad`
 does, in random orders. Next to every Value it keeps a pure-Python reference: the op and
 its operands, so the value can be recomputed from the leaves, and the gradients the
-README's "Gradients behave as in PyTorch" promises:
+docs/engine.md's "Gradients behave as in PyTorch" promises:
 
 - leaf gradients accumulate across `backward()` calls, by `gradient * d root / d leaf`,
   here estimated by central differences on the reference;

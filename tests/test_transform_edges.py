@@ -215,7 +215,7 @@ def test_transforms_leave_nothing_for_the_cycle_collector():
 
 
 def test_create_graph_backward_makes_the_cycle_pytorch_documents():
-    # The README says so: a parameter holds its gradient, whose graph holds the parameter.
+    # docs/transforms.md says so: a parameter holds its gradient, whose graph holds the parameter.
     gc.collect()
     gc.disable()
     try:
@@ -225,7 +225,7 @@ def test_create_graph_backward_makes_the_cycle_pytorch_documents():
         assert gc.collect() > 0
         x = Value(2.0)
         (x**3).backward(create_graph=True)
-        x.grad = None  # breaks the cycle, as the README advises
+        x.grad = None  # breaks the cycle, as docs/transforms.md advises
         del x
         assert gc.collect() == 0
     finally:

@@ -3,7 +3,7 @@
 - Values and ops: Value (a scalar in a graph; `.backward()`), Op, primitive (an op
   of your own), ops (every op as a function), dot, sum, logsumexp (n-ary ops).
 - Gradient modes: no_grad, enable_grad, set_grad_enabled, inference_mode,
-  is_grad_enabled, detect_anomaly.
+  is_grad_enabled, detect_anomaly; TracerWarning (what autograd.compile warns).
 - Transforms: grad, value_and_grad, vjp, jvp, linearize, jacobian, jacrev,
   jacfwd, hessian, hvp; custom_vjp, custom_jvp, checkpoint.
 - Checking: gradcheck, gradgradcheck, GradcheckError; autograd.testing
@@ -42,6 +42,7 @@ from autograd.functional import (
     vjp,
 )
 from autograd.mode import (
+    TracerWarning,
     detect_anomaly,
     enable_grad,
     inference_mode,
@@ -85,6 +86,7 @@ __all__ = [
     "jacfwd",
     "GradcheckError",
     "Op",
+    "TracerWarning",
     "Value",
     "detect_anomaly",
     "dot",

@@ -14,13 +14,19 @@ every row of such a block (the layer's activation) becomes one call.
 
 Python control flow that depends on `.data` is frozen at trace time (the
 first sample takes the branch for every sample); branches inside an op, as in
-relu, are vectorised correctly.
+relu, are vectorised correctly. A Value converted to a number or compared while
+tracing warns (TracerWarning); a `.data` read cannot be seen. What the function
+reaches from outside (its closure, the globals it names, a model's layers) is
+fingerprinted at each trace and checked at each call: rebound, it is traced again.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
+import numbers
+import types
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +41,7 @@ from autograd import packing
 from autograd.arguments import short
 from autograd.collector import gc_paused
 from autograd.engine import DOT, Value, born_before, tick, topological_order
-from autograd.mode import tracing
+from autograd.mode import detect_anomaly, is_anomaly_enabled, no_grad, tracing
 
 
 @dataclass
@@ -360,8 +366,46 @@ class Program:
         for r, s in self.rows_read[bid]:
             run.vals[s] = block[r]
 
-    def backward(self, run: _Run, seeds: list[np.ndarray]) -> _Gradients:
-        """d(sum of seeds * outputs) / d(each captured parameter), ready to add to `.grad`."""
+    def first_nonfinite(self, run: _Run) -> tuple[int, str] | None:
+        """The first sample (row) with a value that is nan or inf, and what made it there
+        first (the op, the value, its inputs), as eager finds it running the samples one
+        by one; None when every value is finite."""
+        first = None  # (row, step index)
+        for k, step in enumerate(self.steps):
+            out = run.vals[step.out] if step.kind == "node" else run.mats[step.out]
+            bad = np.logical_not(np.isfinite(out))
+            if np.any(bad):
+                rows = bad.any(axis=0) if bad.ndim == 2 else np.broadcast_to(bad, run.batch)
+                row = int(np.argmax(rows))
+                if first is None or row < first[0]:
+                    first = (row, k)
+        if first is None:
+            return None
+        row, k = first
+        step = self.steps[k]
+        if step.kind == "node":
+            value = np.broadcast_to(run.vals[step.out], run.batch)[row]
+            inputs = [np.broadcast_to(run.vals[s], run.batch)[row] for s in step.ins]
+            made = ""
+        else:  # a row of a block: one neuron of a layer, or one entry of a map over a block
+            column = run.mats[step.out][:, row]
+            r = int(np.argmax(np.logical_not(np.isfinite(column))))
+            value = column[r]
+            ins = self._matrix(step.ins, run) if step.kind == "layer" else run.mats[step.in_block]
+            inputs = list(ins[:, row]) if step.kind == "layer" else [ins[r, row]]
+            made = f" of neuron {r} of a layer" if step.kind == "layer" else f", entry {r}"
+        shown = short([float(x) for x in inputs]).strip("[]")
+        return (
+            row,
+            f"{step.op or DOT}: the forward value{made} is {float(value)!r} (inputs {shown})",
+        )
+
+    def backward(self, run: _Run, seeds: list[np.ndarray], anomaly: bool = False) -> _Gradients:
+        """d(sum of seeds * outputs) / d(each captured parameter), ready to add to `.grad`.
+
+        With `anomaly` (detect_anomaly() on), a gradient that is nan or inf raises
+        FloatingPointError naming the op, its input and the sample, as eager does.
+        """
         vals, mats = run.vals, run.mats
         grads: list[Any] = [None] * self.n_slots
         gmats: dict[int, np.ndarray] = {}
@@ -419,15 +463,23 @@ class Program:
                     if moving is False or (moving is None and not np.any(g != 0)):
                         continue  # nothing flows: the engine would skip this node too
                     raise _undefined(step, ins, error) from None
-                for s, d in zip(step.ins, local):
-                    add(s, _flow(d, g, step, vals[step.out], ins, moving))
+                for i, (s, d) in enumerate(zip(step.ins, local)):
+                    flow = _flow(d, g, step, vals[step.out], ins, moving)
+                    if anomaly:
+                        _check_gradient(step, i, flow, d, g)
+                    add(s, flow)
             elif step.kind == "layer":
                 G = gmats.get(step.out)
                 if G is None:
                     continue
                 X = self._matrix(step.ins, run)
+                if anomaly:  # what flows to the weights: G times X, sample by sample
+                    flows = np.where(G[:, None, :] == 0, 0.0, G[:, None, :] * X[None, :, :])
+                    _check_gradient(step, 0, flows, X, G)
                 if any(s >= self.n_inputs for s in step.ins):
                     dX = _product(self._weights(k, step, run).T, G)
+                    if anomaly:
+                        _check_gradient(step, 1, dX, None, G)
                     bid = self.block_of(step.ins)
                     if bid is not None:
                         add_block(bid, dX)
@@ -443,7 +495,10 @@ class Program:
                     continue
                 (local,) = step.derivative(step.ctx, mats[step.out], mats[step.in_block])
                 ins = [mats[step.in_block]]
-                add_block(step.in_block, _flow(local, G, step, mats[step.out], ins))
+                flow = _flow(local, G, step, mats[step.out], ins)
+                if anomaly:
+                    _check_gradient(step, 0, flow, local, G)
+                add_block(step.in_block, flow)
         return found
 
 
@@ -570,6 +625,36 @@ def _flow(d: Any, g: Any, step: _Step, out: Any, ins: list, moving: Any = None) 
     return flow
 
 
+def _check_gradient(step: _Step, i: int, flow: Any, d: Any, g: Any) -> None:
+    """Under detect_anomaly(): raise if a gradient flowing to input `i` of `step` (an
+    array whose last axis is the batch, or a float summed over it) is nan or inf."""
+    if math.isfinite(_total(flow)):
+        return
+    bad = np.logical_not(np.isfinite(flow))
+    if bad.ndim == 0:
+        where, at = "summed over the batch", ()
+    else:
+        lanes = bad.reshape(-1, bad.shape[-1]).any(axis=0)
+        row = int(np.argmax(lanes))
+        where, at = f"at sample {row} of the batch", (..., row)
+        flow = np.ravel(flow[at])[np.argmax(np.logical_not(np.isfinite(np.ravel(flow[at]))))]
+    parts = [f"local derivative {_at(d, at)!r}"] if d is not None and step.kind != "layer" else []
+    parts.append(f"incoming gradient {_at(g, at)!r}")
+    name = step.op or DOT
+    what = ("the weights" if i == 0 else "the inputs") if step.kind == "layer" else f"input {i}"
+    raise FloatingPointError(
+        f"{name}: the gradient flowing to {what} is {float(flow)!r} "
+        f"({', '.join(parts)}); {where} (compiled)"
+    )
+
+
+def _at(x: Any, at: tuple) -> Any:
+    """x's first number at sample `at` (a float when x is the same for every sample)."""
+    if not at or np.ndim(x) == 0:
+        return float(np.ravel(x)[0]) if np.ndim(x) else float(x)
+    return float(np.ravel(np.asarray(x)[at])[0])
+
+
 def _undefined(step: _Step, inputs: list, why: Any) -> ValueError:
     """The engine's error for a derivative undefined at its inputs (their first lane)."""
     shown = ", ".join(repr(float(np.ravel(x)[0])) for x in inputs)
@@ -594,6 +679,95 @@ def _product(A: np.ndarray, B: np.ndarray, backward: bool = True) -> np.ndarray:
     return out
 
 
+class Captured:
+    """What a traced function reached from outside, to tell at each call whether it changed.
+
+    Walked once, at the trace: the function's closure and the globals it names (for a
+    callable object, the object; for a bound method, its object too), and inside them
+    every model (an object with a `parameters` method), list, tuple and dict, down to
+    the Values. Kept: each container, live (a model's attributes as `vars(model).values()`),
+    with a snapshot of its contents. `changed()` compares them again, one tuple per
+    container, each by identity in C: replacing `model.layers`, a layer, a neuron, a
+    weight in a neuron's list or a closed-over Value is seen, for a cost of about one
+    step of Python per container (a model's modules and lists), never one per parameter.
+    """
+
+    def __init__(self, fn: Callable):
+        """Walk what `fn` reaches (see the class), and take the snapshot."""
+        code = getattr(fn, "__code__", None)
+        roots: list[Any] = [getattr(fn, "__self__", None)]
+        if isinstance(code, types.CodeType):
+            roots.append(_Cells(getattr(fn, "__closure__", None) or ()))
+            names = getattr(fn, "__globals__", {})
+            roots.append(_Named(names, [n for n in code.co_names if n in names]))
+        else:  # a callable object: a model, a functools.partial
+            roots.append(fn)
+        self.containers: list[Any] = []
+        seen: set[int] = set()
+        stack = roots
+        while stack:
+            x = stack.pop()
+            if isinstance(x, Value) or type(x) in _PLAIN or id(x) in seen:
+                continue
+            seen.add(id(x))
+            if isinstance(x, list) and x and isinstance(x[0], numbers.Number):
+                continue  # numbers (data, say) are constants of the trace: not followed
+            if isinstance(x, (_Cells, _Named, list)):
+                self.containers.append(x)
+                stack += x
+            elif isinstance(x, tuple):
+                stack += x
+            elif isinstance(x, dict):
+                self.containers.append(x.values())
+                stack += x.values()
+            elif callable(getattr(type(x), "parameters", None)) and hasattr(x, "__dict__"):
+                self.containers.append(vars(x).values())
+                stack += vars(x).values()
+            elif isinstance(x, types.FunctionType):  # a helper it calls: what that captured
+                stack.append(_Cells(x.__closure__ or ()))
+            elif isinstance(x, functools.partial):
+                stack += [x.func, *x.args, *x.keywords.values()]
+        self.contents = list(map(tuple, self.containers))
+
+    def changed(self) -> bool:
+        """Whether some container now holds other objects than at the snapshot."""
+        try:
+            return list(map(tuple, self.containers)) != self.contents
+        except (TypeError, ValueError):  # objects whose == gives no bool (numpy arrays)
+            return True
+
+
+class _Cells:
+    """A closure's contents, read anew at each iteration (a cell can be rebound)."""
+
+    def __init__(self, cells: tuple):
+        self.cells = cells
+
+    def __iter__(self) -> Iterator[Any]:
+        return (c.cell_contents if _full(c) else None for c in self.cells)
+
+
+class _Named:
+    """The globals a function names, read anew at each iteration."""
+
+    def __init__(self, names: dict[str, Any], keys: list[str]):
+        self.names, self.keys = names, keys
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.names.get(k) for k in self.keys)
+
+
+def _full(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell (a name not yet bound) raises
+    except ValueError:
+        return False
+    return True
+
+
+_PLAIN = {str, int, float, bool, type(None)}
+
+
 class Compiled:
     """A per-sample function compiled for batches: call it for a step, `.forward` to predict."""
 
@@ -610,6 +784,7 @@ class Compiled:
         self.fn = fn
         self.reduction = reduction
         self.programs: dict[tuple, Program] = {}
+        self.captured: Captured | None = None  # what fn reached at the last trace
 
     def _program(self, args: tuple) -> tuple[Program, list[np.ndarray]]:
         if not args:
@@ -622,7 +797,12 @@ class Compiled:
                     f"got {type(a).__name__} {short(a)}"
                 )
             try:
-                x = np.asarray(a, dtype=float)
+                x = np.asarray(a)
+                if x.dtype.kind not in "biuf" and not (  # real numbers only, as Value takes
+                    x.dtype.kind == "O" and all(isinstance(v, numbers.Real) for v in x.flat)
+                ):
+                    raise TypeError(f"its entries are {x.dtype} (real numbers only)")
+                x = x.astype(float)
             except (TypeError, ValueError) as error:
                 raise TypeError(
                     f"compile: argument {i} must be a numeric batch, "
@@ -637,8 +817,11 @@ class Compiled:
         if len({a.shape[0] for a in arrays}) > 1:
             raise ValueError(f"compile: batch sizes differ: {[a.shape[0] for a in arrays]}")
         shapes = tuple(None if a.ndim == 1 else a.shape[1] for a in arrays)
+        if self.captured is not None and self.captured.changed():
+            self.programs = {}  # something it captured was rebound: trace again (as jax.jit)
         if shapes not in self.programs:  # trace once per shape of the arguments
             self.programs[shapes] = Program(self.fn, shapes, [a[0] for a in arrays])
+            self.captured = Captured(self.fn)
         return self.programs[shapes], arrays
 
     def __call__(self, *batched_args: Any) -> float:
@@ -669,6 +852,12 @@ class Compiled:
     ) -> tuple[np.ndarray, Callable[[Any], None]]:
         with np.errstate(all="ignore"):  # nan, inf and overflow follow IEEE, as in the engine
             run = program.forward(arrays)
+        anomaly = is_anomaly_enabled()  # read at the call, as eager ops read it
+        found = program.first_nonfinite(run) if anomaly else None
+        if found is not None:
+            row, what = found
+            eager = self._eager_anomaly([a[row] for a in arrays])  # the same, with the line
+            raise FloatingPointError(f"{eager or what}; at sample {row} of the batch (compiled)")
         columns = [np.broadcast_to(run.vals[s], run.batch) for s in program.outputs]
         outputs = columns[0].copy() if program.single else np.stack(columns, axis=1)
 
@@ -680,10 +869,22 @@ class Compiled:
                 )
             per_output = [seeds] if program.single else list(seeds.T)
             with np.errstate(all="ignore"):
-                found = program.backward(run, per_output)
+                found = program.backward(run, per_output, anomaly)
                 found.commit()
 
         return outputs, backward
+
+    def _eager_anomaly(self, sample: list[np.ndarray]) -> str | None:
+        """detect_anomaly()'s report on one sample, run eagerly: it names the line of code."""
+        values = [Value(float(x)) if x.ndim == 0 else [Value(float(v)) for v in x] for x in sample]
+        try:
+            with no_grad(), detect_anomaly():
+                self.fn(*values)
+        except FloatingPointError as error:
+            return str(error)
+        except Exception:  # noqa: BLE001 - the compiled report stands; this only adds the line
+            return None
+        return None
 
     def forward(self, *batched_args: Any) -> np.ndarray:
         """Per-sample outputs, no gradients: shape (B,), or (B, k) when fn returns k Values."""

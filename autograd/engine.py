@@ -33,7 +33,16 @@ from typing import Any
 from autograd import arguments
 from autograd import numeric as num
 from autograd.arguments import real, short
-from autograd.mode import ANOMALY, BIRTHS, GRAD, MODE, check_backward, check_forward
+from autograd.mode import (
+    ANOMALY,
+    BIRTHS,
+    GRAD,
+    MODE,
+    TRACING,
+    check_backward,
+    check_forward,
+    traced,
+)
 
 Number = int | float
 
@@ -88,26 +97,41 @@ class Value:
 
     # A Value stands in for its number wherever Python asks for one: float(v), int(v),
     # round(v), math.floor(v), f"{v:.3f}", and `if v:` (true when the data is nonzero,
-    # as for a PyTorch scalar tensor).
+    # as for a PyTorch scalar tensor). While autograd.compile traces, these and the
+    # comparisons below warn (mode.traced): the trace would freeze what Python decides.
     def __float__(self) -> float:
+        if MODE.get() & TRACING:
+            traced("float(v)")
         return self.data
 
     def __int__(self) -> int:
+        if MODE.get() & TRACING:
+            traced("int(v)")
         return int(self.data)
 
     def __bool__(self) -> bool:
+        if MODE.get() & TRACING:
+            traced("bool(v) (an if or while on a Value)")
         return bool(self.data)
 
     def __round__(self, ndigits: int | None = None) -> Any:
+        if MODE.get() & TRACING:
+            traced("round(v)")
         return round(self.data, ndigits)
 
     def __trunc__(self) -> int:
+        if MODE.get() & TRACING:
+            traced("math.trunc(v)")
         return math.trunc(self.data)
 
     def __floor__(self) -> int:
+        if MODE.get() & TRACING:
+            traced("math.floor(v)")
         return math.floor(self.data)
 
     def __ceil__(self) -> int:
+        if MODE.get() & TRACING:
+            traced("math.ceil(v)")
         return math.ceil(self.data)
 
     def __format__(self, spec: str) -> str:
@@ -115,6 +139,8 @@ class Value:
 
     def item(self) -> float:
         """The data as a Python float."""
+        if MODE.get() & TRACING:
+            traced("v.item()")
         return self.data
 
     def detach(self) -> Value:
@@ -125,15 +151,23 @@ class Value:
     # `is`), so that Values can live in sets and dicts, as graphs and optimizers need:
     # compare numbers with `a.data == b.data`.
     def __lt__(self, other: Any) -> bool:
+        if MODE.get() & TRACING:
+            traced("a < comparison (or min, max, sorted)")
         return self.data < _data(other)
 
     def __le__(self, other: Any) -> bool:
+        if MODE.get() & TRACING:
+            traced("a <= comparison")
         return self.data <= _data(other)
 
     def __gt__(self, other: Any) -> bool:
+        if MODE.get() & TRACING:
+            traced("a > comparison (or min, max, sorted)")
         return self.data > _data(other)
 
     def __ge__(self, other: Any) -> bool:
+        if MODE.get() & TRACING:
+            traced("a >= comparison")
         return self.data >= _data(other)
 
     # ---- arithmetic: each makes a node with an op from the table below ----------

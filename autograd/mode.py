@@ -16,11 +16,13 @@ import linecache
 import math
 import os
 import sys
+import warnings
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
 from typing import Any
 
-GRAD, ANOMALY, BIRTHS = 1, 2, 4  # BIRTHS: every node records its moment (see checkpoint)
+# BIRTHS: every node records its moment (see checkpoint); TRACING: autograd.compile is tracing
+GRAD, ANOMALY, BIRTHS, TRACING = 1, 2, 4, 8
 MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
 
 
@@ -129,9 +131,13 @@ class detect_anomaly(_ModeSwitch):  # noqa: N801 - as torch.autograd.detect_anom
 
 
 class tracing(_ModeSwitch):  # noqa: N801 - a mode, as the others
-    """Ops record the graph and anomaly detection is off: what a trace (autograd.compile) needs."""
+    """Ops record the graph and anomaly detection is off: what a trace (autograd.compile) needs.
 
-    _set, _clear = GRAD, ANOMALY
+    A Value's number read as a Python float or bool, or compared, in the meantime warns
+    (TracerWarning): see `traced`.
+    """
+
+    _set, _clear = GRAD | TRACING, ANOMALY
 
 
 class births(_ModeSwitch):  # noqa: N801 - a mode, as the others
@@ -144,6 +150,41 @@ class births(_ModeSwitch):  # noqa: N801 - a mode, as the others
 def is_grad_enabled() -> bool:
     """Whether ops record the graph in the current thread or task."""
     return bool(MODE.get() & GRAD)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether detect_anomaly() is on in the current thread or task."""
+    return bool(MODE.get() & ANOMALY)
+
+
+class TracerWarning(UserWarning):
+    """A traced function read a Value's number (float(v), `if v:`, v < w, max(...)).
+
+    As torch.jit.trace's warning of that name: the trace records one sample's graph,
+    so what Python decides from that number holds for every sample of every batch.
+    """
+
+
+def traced(what: str) -> None:
+    """Warn (TracerWarning) that `what` reads a Value's number while a function is traced.
+
+    Called by Value's conversions and comparisons when the mode has TRACING; the
+    warning points at the line of your code that asked (libraries that declared
+    themselves with `hide_frames_from` are passed over; their own reads do not warn).
+    """
+    frame = sys._getframe(2)  # the caller of the Value's method
+    if frame.f_code.co_filename.startswith(_hidden):
+        return
+    warnings.warn_explicit(
+        f"autograd.compile: {what} reads a Value's number while tracing, so what it decides "
+        "is the first sample's, for every sample; use ops for what depends on the data "
+        "(v.maximum(w), ops.where(v, a, b), relu, abs)",
+        TracerWarning,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=frame.f_globals.get("__name__"),
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+    )
 
 
 # ---- anomaly detection ------------------------------------------------------------

@@ -72,10 +72,12 @@ def test_a_library_built_on_values_can_hide_its_frames_too(tmp_path, monkeypatch
         autograd.mode.hide_frames_from(None)
 
 
-def test_compile_traces_without_anomaly_checks(numpy):
+def test_compile_traces_without_anomaly_checks_and_reports_at_the_replay(numpy):
     step = autograd.compile(lambda x: x * 1e308 * 10)
-    with detect_anomaly():  # the trace's first sample overflows; that is data, not the trace
-        assert step(numpy.array([1.0, 2.0])) == math.inf
+    with detect_anomaly():  # the trace's first sample overflows: data, not the trace's error
+        with pytest.raises(FloatingPointError, match=r"^\*: the forward value is inf.*sample 0"):
+            step(numpy.array([1.0, 2.0]))  # the replay reports it, as eager would
+    assert len(step.programs) == 1 and step(numpy.array([1.0, 2.0])) == math.inf
 
 
 def test_anomaly_reports_a_numpy_scalar_derivative(numpy):

@@ -631,8 +631,9 @@ def _check_gradient(step: _Step, i: int, flow: Any, d: Any, g: Any) -> None:
     if math.isfinite(_total(flow)):
         return
     bad = np.logical_not(np.isfinite(flow))
+    at: tuple[Any, ...] = ()  # the sample's index in flow, d and g
     if bad.ndim == 0:
-        where, at = "summed over the batch", ()
+        where = "summed over the batch"
     else:
         lanes = bad.reshape(-1, bad.shape[-1]).any(axis=0)
         row = int(np.argmax(lanes))

@@ -688,9 +688,10 @@ class Captured:
     every model (an object with a `parameters` method), list, tuple and dict, down to
     the Values. Kept: each container, live (a model's attributes as `vars(model).values()`),
     with a snapshot of its contents. `changed()` compares them again, one tuple per
-    container, each by identity in C: replacing `model.layers`, a layer, a neuron, a
-    weight in a neuron's list or a closed-over Value is seen, for a cost of about one
-    step of Python per container (a model's modules and lists), never one per parameter.
+    container, in C (an element that is the same object is equal; Values equal only
+    themselves): replacing `model.layers`, a layer, a neuron, a weight in a neuron's
+    list or a closed-over Value is seen, for a cost of a few C calls per container (a
+    model's modules and lists), never a step of Python per parameter.
     """
 
     def __init__(self, fn: Callable):
@@ -734,7 +735,7 @@ class Captured:
         """Whether some container now holds other objects than at the snapshot."""
         try:
             return list(map(tuple, self.containers)) != self.contents
-        except (TypeError, ValueError):  # objects whose == gives no bool (numpy arrays)
+        except Exception:  # noqa: BLE001 - an object whose == gives no bool (an array): changed
             return True
 
 

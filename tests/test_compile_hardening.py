@@ -365,3 +365,12 @@ def test_a_helper_function_and_a_callable_model_are_watched_too(numpy):
     net.layers = [Layer(2, 1, activation="linear")]
     assert step.forward(X).tolist() == pytest.approx([2 * net([1.0, 2.0]).data])
     assert direct.forward(X).tolist() == pytest.approx([net([1.0, 2.0]).data])
+
+
+def test_a_replaced_array_beside_the_values_retraces_without_error(numpy):
+    state = {"w": Value(2.0), "table": numpy.zeros(3)}  # == on arrays gives no bool
+    step = autograd.compile(lambda x: x * state["w"])
+    assert step.forward(numpy.array([1.0])).tolist() == [2.0]
+    state["table"] = numpy.ones(3)
+    state["w"] = Value(5.0)
+    assert step.forward(numpy.array([1.0])).tolist() == [5.0]

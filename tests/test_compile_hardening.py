@@ -89,6 +89,37 @@ def test_every_ternary_op_on_a_batch_with_nan_and_inf_rows_matches_eager_row_by_
     assert _compare_rows(TERNARY, [list(xs) for xs in _points(3)], numpy) > 500
 
 
+def test_an_op_on_a_nan_or_inf_parameter_alone_matches_eager(numpy):
+    """The lane-independent path: the op's input is the same for every sample."""
+    compared = 0
+    for name, case in UNARY.items():
+        for value in SPECIAL:
+            results = []
+            for compiled in (False, True):
+                w = Value(value)
+
+                def f(x, case=case, w=w):
+                    return x * case.ours(w * 1.0)
+
+                try:
+                    if compiled:
+                        out = autograd.compile(f, reduction="sum")(numpy.array([1.0, 2.0]))
+                    else:
+                        total = f(Value(1.0)) + f(Value(2.0))
+                        total.backward()
+                        out = total.data
+                    results.append((out, w.grad))
+                except (ArithmeticError, ValueError) as error:
+                    results.append(type(error))
+            eager, fast = results
+            if isinstance(eager, type) or isinstance(fast, type):
+                assert eager == fast, (name, value, eager, fast)
+            else:
+                assert _same(eager[0], fast[0]) and _same(eager[1], fast[1]), (name, value)
+                compared += 1
+    assert compared > 800
+
+
 ROWS = [[0.1, 0.2], [nan, 1.0], [inf, 0.5], [0.3, -inf], [-inf, -inf], [1e200, 1e200], [0.5, 0.5]]
 
 

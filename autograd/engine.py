@@ -21,6 +21,8 @@ counting the moment its output is dropped.
 from __future__ import annotations
 
 import builtins
+import copy
+import copyreg
 import functools
 import itertools
 import math
@@ -33,6 +35,7 @@ from typing import Any
 from autograd import arguments
 from autograd import numeric as num
 from autograd.arguments import real, short
+from autograd.collector import gc_paused
 from autograd.mode import (
     ANOMALY,
     BIRTHS,
@@ -76,17 +79,72 @@ class Value:
         self.ctx: Any = None
         self._born = _clock
 
-    # copy and pickle keep everything but the moment of birth: a copy is born when made.
+    # copy and pickle keep every slot but the moment of birth (a copy is born when made) and
+    # the hooks (functions). A graph copies and pickles without recursion, however deep:
+    # the node pickled first lists the nodes behind it in topological order ahead of its
+    # own parents, so each of them finds its parents pickled already and pickles its own
+    # slots only; deepcopy copies the nodes in that order, each after its parents.
     def __getstate__(self) -> dict[str, Any]:
-        kept = [k for k in Value.__slots__ if k not in ("_born", "hooks")]  # hooks: functions
-        return {k: getattr(self, k) for k in kept if hasattr(self, k)}
+        return dict(zip(_KEPT, self._kept()))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        renamed = {"_site": "site", "_ctx": "ctx"}  # older files (leaves; not graphs of old ops)
-        for k, v in state.items():
-            if k != "_deriv":  # older versions' derivative function: the op holds it now
-                setattr(self, renamed.get(k, k), v)
+    def _kept(self) -> tuple:
+        site = getattr(self, "site", None)  # set only under detect_anomaly()
+        kept = (self.data, self.grad, self.label, self.op, self.parents, self.ctx)
+        return kept if site is None else (*kept, site)
+
+    def __setstate__(self, state: dict[str, Any] | tuple) -> None:
+        if type(state) is tuple:  # _kept()
+            self.data, self.grad, self.label, self.op, self.parents, self.ctx = state[:6]
+            if len(state) > 6:
+                self.site = state[6]
+        else:  # a dict: a root's, and older files'
+            for k, v in state.items():
+                if k[0] != "_":
+                    setattr(self, k, v)
+                elif k in _RENAMED:  # older files (leaves; not graphs of old ops)
+                    setattr(self, _RENAMED[k], v)
+                # else: older files' derivative function (the op holds it now), pickle's lists
         self._born = _clock
+
+    def __reduce__(self) -> Any:
+        """Pickle this Value; a node lists the graph behind it first (see above)."""
+        state: Any = self._kept()
+        if self.parents:
+            listed = _listing.ids
+            if id(self) in listed:  # listed by a node being pickled: its parents come first
+                listed.discard(id(self))
+            else:
+                ahead = topological_order(self)[:-1]
+                if ahead:
+                    listed.update(map(id, ahead))
+                    # the last key unlists those the pickle had already (memo), when all are done
+                    state = {"_ahead": ahead, **dict(zip(_KEPT, state)), "_done": _Unlist(ahead)}
+        return copyreg.__newobj__, _VALUE, state
+
+    def __copy__(self) -> Value:
+        """copy.copy: a new Value with the same slots (the same parents)."""
+        new = _new(Value)
+        new.__setstate__(self._kept())
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """copy.deepcopy: a copy of this Value and of the graph behind it, node by node."""
+        keep = memo.setdefault(id(memo), [])  # as copy's own: ids in memo stay valid
+        with gc_paused():  # a million new objects, and no cycle among them
+            for node in topological_order(self) if self.parents else (self,):
+                if id(node) in memo:
+                    continue
+                new = memo[id(node)] = _new(Value)
+                keep.append(node)
+                data, grad, label, op, parents, ctx, *site = node._kept()
+                inner = tuple(
+                    memo[id(p)] if id(p) in memo else copy.deepcopy(p, memo) for p in parents
+                )
+                if type(grad) is not float:  # a Value with create_graph
+                    grad = _deep(grad, memo)
+                kept = (_deep(data, memo), grad, _deep(label, memo), _deep(op, memo))
+                new.__setstate__((*kept, inner, ctx if ctx is None else _deep(ctx, memo), *site))
+        return memo[id(self)]
 
     def __repr__(self) -> str:
         """Value(data=..., grad=...), then the op that made it (as PyTorch shows grad_fn)
@@ -478,7 +536,8 @@ class Value:
         from zero and stay readable. `create_graph=True` writes gradients as
         Values with a graph of their own, so they can be differentiated again.
         `inputs`, as in PyTorch, limits accumulation to those Values: every other
-        leaf keeps its `.grad`. If a derivative raises, no `.grad` has changed.
+        leaf keeps its `.grad`. All or nothing: if anything raises (a derivative, a
+        hook, a sum under detect_anomaly), every `.grad` is as it was before the call.
         """
         gradient = real(gradient, "backward: gradient")
         if self.op and not self.parents:
@@ -486,16 +545,53 @@ class Value:
                 f"backward: this Value ({self.op} = {self.data!r}) was computed under "
                 "no_grad() and has no graph; compute it with gradients enabled"
             )
+        wanted = None if inputs is None else dict.fromkeys(_inputs(inputs))
         order = topological_order(self)
         inner, leaves = backpropagate(self, gradient, create_graph, order)
+        # every new .grad computed first (a sum may raise), then all stored at once
+        sums = [
+            (leaf, g if leaf.grad is None else leaf.grad + g)  # leaf gradients accumulate
+            for leaf, g in leaves.items()
+            if wanted is None or leaf in wanted
+        ]
         for node, g in zip(order, inner):  # intermediate gradients: recomputed, not accumulated
             node.grad = g
-        if inputs is None:
-            reached: Iterable[tuple[Value, Any]] = leaves.items()
-        else:
-            reached = [(v, leaves[v]) for v in dict.fromkeys(_inputs(inputs)) if v in leaves]
-        for leaf, g in reached:  # leaf gradients accumulate
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
+        for leaf, g in sums:
+            leaf.grad = g
+
+
+_KEPT = ("data", "grad", "label", "op", "parents", "ctx", "site")  # Value._kept()'s order
+_RENAMED = {"_site": "site", "_ctx": "ctx"}  # slots of older versions
+_ATOMIC = {float, int, str, bool, type(None)}  # what deepcopy returns as it is
+
+
+def _deep(v: Any, memo: dict[int, Any]) -> Any:
+    """copy.deepcopy(v, memo), without the call for a number, a str or a built-in op."""
+    if type(v) in _ATOMIC or (type(v) is Op and id(v) in _BUILTIN_NAMES):
+        return v
+    return copy.deepcopy(v, memo)
+
+
+class _Listing(threading.local):
+    """The ids of the nodes that a node being pickled (in this thread) has listed ahead."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+
+_listing = _Listing()
+_VALUE = (Value,)  # one tuple for every Value pickled: pickle writes it once
+
+
+class _Unlist:
+    """Pickled after a node's list: forgets the nodes of it that the pickle had already."""
+
+    def __init__(self, nodes: list[Value]) -> None:
+        self.nodes = nodes
+
+    def __reduce__(self) -> Any:
+        _listing.ids.difference_update(map(id, self.nodes))
+        return bool, ()  # loads as False, which __setstate__ ignores
 
 
 def backpropagate(

@@ -24,23 +24,38 @@ from typing import Any
 # BIRTHS: every node records its moment (see checkpoint); TRACING: autograd.compile is tracing
 GRAD, ANOMALY, BIRTHS, TRACING = 1, 2, 4, 8
 MODE: ContextVar[int] = ContextVar("valuegrad_mode", default=GRAD)
+# The blocks entered and not yet left in this thread or task, innermost first: each
+# (switch, the mode before it). A context variable, so one switch can be entered by
+# several threads and tasks at once, each leaving its own block; a task started
+# inside a block inherits the stack, and leaves only the blocks it entered itself.
+_ENTERED: ContextVar[tuple[tuple[object, int], ...]] = ContextVar("valuegrad_entered", default=())
 
 
 class _ModeSwitch(ContextDecorator):
-    """A context manager (and decorator) that sets or clears mode bits, and can be re-entered."""
+    """A context manager (and decorator) that sets or clears mode bits, and can be re-entered,
+    nested, and shared by threads and asyncio tasks."""
 
     _set, _clear = 0, 0
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         if args or kwargs:  # name the class the user called, not this base
             raise TypeError(f"{type(self).__name__}() takes no arguments, got {args or kwargs}")
-        self._tokens: list[Token[int]] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(MODE.set(MODE.get() & ~self._clear | self._set))
+        before = MODE.get()
+        _ENTERED.set(((self, before), *_ENTERED.get()))
+        MODE.set(before & ~self._clear | self._set)
 
     def __exit__(self, *exc_info: object) -> None:
-        MODE.reset(self._tokens.pop())
+        entered = _ENTERED.get()
+        # this switch's innermost block here (the top one, unless blocks were left out of order)
+        at = next((i for i, (switch, _) in enumerate(entered) if switch is self), None)
+        if at is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: left in a thread or task that did not enter it"
+            )
+        _ENTERED.set(entered[:at] + entered[at + 1 :])
+        MODE.set(entered[at][1])
 
     def _recreate_cm(self) -> _ModeSwitch:
         return type(self)()  # each call of a decorated function gets its own tokens
@@ -96,7 +111,7 @@ class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
 
     def _recreate_cm(self) -> _ModeSwitch:
         switch = _ModeSwitch.__new__(type(self))
-        switch._tokens, switch._now = [], None
+        switch._now = None
         switch._set, switch._clear = self._set, self._clear
         return switch
 

@@ -284,7 +284,7 @@ class Primitive(Op):
             cls,
             name,
             functools.partial(_forward, fn, name),
-            functools.partial(_partials, tuple(partials)),
+            functools.partial(_checked_partials, tuple(partials), name),
             None if numpy_fn is None else functools.partial(_vectorized, numpy_fn),
             None if numpy_partials is None else functools.partial(_partials, tuple(numpy_partials)),
             vectorized=False,
@@ -314,6 +314,23 @@ def _forward(fn: Callable[..., float], name: str, ctx: Any, *xs: float) -> float
     if isinstance(out, Value):
         raise TypeError(f"{name}: the forward function must return a number, got a Value")
     return real(out, f"{name}: forward result")
+
+
+def _checked_partials(
+    partials: tuple[Callable, ...], name: str, ctx: Any, out: Any, *xs: Any
+) -> tuple:
+    """Each partial at xs, checked as the forward's result is: a real number (a float), or a
+    Value when the inputs are Values (a gradient being differentiated)."""
+    on_values = any(isinstance(x, Value) for x in xs)
+    checked = []
+    for i, partial in enumerate(partials):
+        d = partial(*xs)
+        if type(d) is not float and not (on_values and isinstance(d, Value)):
+            if isinstance(d, Value):
+                raise TypeError(f"{name}: partial {i} must return a number, got a Value")
+            d = real(d, f"{name}: partial {i} returned")
+        checked.append(d)
+    return tuple(checked)
 
 
 def _partials(partials: tuple[Callable, ...], ctx: Any, out: Any, *xs: Any) -> tuple:

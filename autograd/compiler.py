@@ -689,9 +689,11 @@ class Captured:
     the Values. Kept: each container, live (a model's attributes as `vars(model).values()`),
     with a snapshot of its contents. `changed()` compares them again, one tuple per
     container, in C (an element that is the same object is equal; Values equal only
-    themselves): replacing `model.layers`, a layer, a neuron, a weight in a neuron's
-    list or a closed-over Value is seen, for a cost of a few C calls per container (a
-    model's modules and lists), never a step of Python per parameter.
+    themselves): replacing `model.layers`, a layer, a neuron, a neuron's weight list or
+    bias, or a closed-over Value is seen, for a cost of a few C calls per container (a
+    model's modules and lists; a list of Values is not looked into, as that would be a
+    look at every parameter, as costly as the step itself at width 1024), so one Value
+    swapped inside a list (`neuron.w[0] = Value(...)`) is not seen.
     """
 
     def __init__(self, fn: Callable):
@@ -712,8 +714,11 @@ class Captured:
             if isinstance(x, Value) or type(x) in _PLAIN or id(x) in seen:
                 continue
             seen.add(id(x))
-            if isinstance(x, list) and x and isinstance(x[0], numbers.Number):
-                continue  # numbers (data, say) are constants of the trace: not followed
+            if isinstance(x, list) and x and isinstance(x[0], (numbers.Number, Value)):
+                # numbers (data, say) are constants of the trace, and a list of Values (a
+                # neuron's weights) is watched as a whole by its holder: a per-call look at
+                # each parameter would cost as much as the step at width 1024
+                continue
             if isinstance(x, (_Cells, _Named, list)):
                 self.containers.append(x)
                 stack += x

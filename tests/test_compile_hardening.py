@@ -361,7 +361,7 @@ def test_replacing_a_global_models_layers_retraces(numpy):
         lambda: setattr(model, "layers", [Layer(2, 1, activation="linear")]),
         lambda: model.layers.__setitem__(0, Layer(2, 1, activation="tanh")),
         lambda: model.layers[0].neurons.__setitem__(0, Neuron(2)),
-        lambda: model.layers[0].neurons[0].w.__setitem__(1, Value(5.0)),
+        lambda: setattr(model.layers[0].neurons[0], "w", [Value(5.0), Value(-1.0)]),
         lambda: setattr(model.layers[0].neurons[0], "b", Value(-1.0)),
     ):
         change()
@@ -371,6 +371,20 @@ def test_replacing_a_global_models_layers_retraces(numpy):
     assert step.forward(X).tolist() == pytest.approx([new(r).data for r in X.tolist()], rel=1e-15)
     step(X)  # and the gradients go to the model's parameters now
     assert any(p.grad != 0.0 for p in new.parameters())
+
+
+def test_a_value_swapped_inside_a_list_of_values_is_not_seen(numpy):
+    # the documented blind spot: looking into every list of Values at every call would
+    # cost as much as the step itself on a wide model
+    net = MLP(2, [1], rng=random.Random(0))
+    step = autograd.compile(lambda x: net(x))
+    X = numpy.array([[1.0, 2.0]])
+    before = step.forward(X).tolist()
+    old = net.layers[0].neurons[0].w[1]
+    net.layers[0].neurons[0].w[1] = Value(old.data + 1.0)
+    assert step.forward(X).tolist() == before  # still the old Value's number
+    net.layers[0].neurons[0].w = [Value(3.0), Value(4.0)]  # a new list is seen
+    assert step.forward(X).tolist() == pytest.approx([net([1.0, 2.0]).data], rel=1e-15)
 
 
 def test_rebinding_a_closed_over_value_retraces(numpy):

@@ -29,7 +29,7 @@ import math
 import numbers
 import operator
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import Any
 
 from autograd import arguments
@@ -81,9 +81,9 @@ class Value:
 
     # copy and pickle keep every slot but the moment of birth (a copy is born when made) and
     # the hooks (functions). A graph copies and pickles without recursion, however deep:
-    # the node pickled first lists the nodes behind it in topological order ahead of its
-    # own parents, so each of them finds its parents pickled already and pickles its own
-    # slots only; deepcopy copies the nodes in that order, each after its parents.
+    # a node lists the nodes behind it not yet done, in topological order, ahead of its own
+    # parents, so each of them finds its parents done already and pickles its own slots
+    # only; deepcopy copies the nodes in that order, each after its parents.
     def __getstate__(self) -> dict[str, Any]:
         return dict(zip(_KEPT, self._kept()))
 
@@ -93,7 +93,7 @@ class Value:
         return kept if site is None else (*kept, site)
 
     def __setstate__(self, state: dict[str, Any] | tuple) -> None:
-        if type(state) is tuple:  # _kept()
+        if isinstance(state, tuple):  # _kept()
             self.data, self.grad, self.label, self.op, self.parents, self.ctx = state[:6]
             if len(state) > 6:
                 self.site = state[6]
@@ -110,16 +110,19 @@ class Value:
         """Pickle this Value; a node lists the graph behind it first (see above)."""
         state: Any = self._kept()
         if self.parents:
-            listed = _listing.ids
-            if id(self) in listed:  # listed by a node being pickled: its parents come first
-                listed.discard(id(self))
+            me, listed, done = id(self), _pickling.listed, _pickling.done
+            if me in done or len(done) > 1 << 18:  # pickled before: so this is another pickle
+                done.clear()
+            done.add(me)
+            if me in listed:  # listed by a node being pickled: its parents come first
+                listed.discard(me)
             else:
-                ahead = topological_order(self)[:-1]
+                ahead = _behind(self, done)
                 if ahead:
                     listed.update(map(id, ahead))
                     # the last key unlists those the pickle had already (memo), when all are done
                     state = {"_ahead": ahead, **dict(zip(_KEPT, state)), "_done": _Unlist(ahead)}
-        return copyreg.__newobj__, _VALUE, state
+        return copyreg.__newobj__, _VALUE, state  # type: ignore[attr-defined]  # (not in typeshed)
 
     def __copy__(self) -> Value:
         """copy.copy: a new Value with the same slots (the same parents)."""
@@ -131,8 +134,8 @@ class Value:
         """copy.deepcopy: a copy of this Value and of the graph behind it, node by node."""
         keep = memo.setdefault(id(memo), [])  # as copy's own: ids in memo stay valid
         with gc_paused():  # a million new objects, and no cycle among them
-            for node in topological_order(self) if self.parents else (self,):
-                if id(node) in memo:
+            for node in (*_behind(self, memo), self):
+                if id(node) in memo:  # copied meanwhile, as part of a gradient's graph
                     continue
                 new = memo[id(node)] = _new(Value)
                 keep.append(node)
@@ -572,14 +575,36 @@ def _deep(v: Any, memo: dict[int, Any]) -> Any:
     return copy.deepcopy(v, memo)
 
 
-class _Listing(threading.local):
-    """The ids of the nodes that a node being pickled (in this thread) has listed ahead."""
+def _behind(root: Value, done: Container[int]) -> list[Value]:
+    """The nodes behind `root` (not root, not leaves) whose id is not in `done`, nor
+    behind one that is, each after its parents."""
+    order: list[Value] = []
+    if root.parents:
+        _depth_first(root, _Done(done), order)
+        order.pop()  # root
+    return order
+
+
+class _Done(set):
+    """A set of Values that also holds those whose ids are in `ids`."""
+
+    def __init__(self, ids: Container[int]) -> None:
+        self.ids = ids
+
+    def __contains__(self, v: object) -> bool:
+        return id(v) in self.ids or set.__contains__(self, v)
+
+
+class _Pickling(threading.local):
+    """In this thread: the ids of the nodes listed ahead by a node being pickled, and of
+    the nodes pickled since the last pickle began (as far as can be told: see __reduce__)."""
 
     def __init__(self) -> None:
-        self.ids: set[int] = set()
+        self.listed: set[int] = set()
+        self.done: set[int] = set()
 
 
-_listing = _Listing()
+_pickling = _Pickling()
 _VALUE = (Value,)  # one tuple for every Value pickled: pickle writes it once
 
 
@@ -590,7 +615,7 @@ class _Unlist:
         self.nodes = nodes
 
     def __reduce__(self) -> Any:
-        _listing.ids.difference_update(map(id, self.nodes))
+        _pickling.listed.difference_update(map(id, self.nodes))
         return bool, ()  # loads as False, which __setstate__ ignores
 
 

@@ -308,3 +308,43 @@ def test_a_shared_switch_still_nests_and_is_re_entered():
     assert is_grad_enabled()
     with pytest.raises(RuntimeError, match="no_grad: left in a thread or task that did not"):
         off.__exit__(None, None, None)
+
+
+def test_a_list_of_the_nodes_of_a_chain_copies_and_pickles_in_linear_time():
+    x = Value(1.0, "x")
+    nodes = [-x]
+    for _ in range(3999):
+        nodes.append(-nodes[-1])
+    pickled = pickle.dumps(nodes)
+    assert len(pickled) < 100 * len(nodes)  # each node once: no list of those behind it
+    for again in (pickle.loads(pickled), copy.deepcopy(nodes), copy.deepcopy(nodes[::-1])[::-1]):
+        assert all(b.parents == (a,) for a, b in zip(again, again[1:]))
+        assert again[0].parents[0].label == "x" and again[-1].data == 1.0
+
+
+def test_a_node_pickled_again_is_pickled_whole():
+    x = Value(2.0, "x")
+    y = x
+    for _ in range(3000):
+        y = y * 1.0
+    z = y + 1.0
+    for _ in range(2):  # the second pickle of the same graph lists it again
+        assert pickle.loads(pickle.dumps(y)).data == 2.0
+        assert pickle.loads(pickle.dumps(z)).data == 3.0
+        assert pickle.loads(pickle.dumps([z, y]))[0].parents[0].data == 2.0
+
+
+def test_a_gradients_graph_that_shares_the_nodes_copies_them_once():
+    x = Value(0.5, "x")
+    e = x.exp()
+    y = e * e
+    y.backward(create_graph=True)  # x.grad's graph holds e and y
+    x2, e2, y2 = copy.deepcopy((x, e, y))
+    assert y2.parents == (e2, e2) and e2.parents == (x2,)
+    behind = [x2.grad]
+    seen = set()
+    while behind:
+        v = behind.pop()
+        seen.add(id(v))
+        behind += v.parents
+    assert id(e2) in seen and id(e) not in seen and id(x) not in seen

@@ -18,6 +18,7 @@ test: $(VENV)/.dev dot chromium lint
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # The documentation site (MkDocs, strict: a broken link or a warning fails), into site/.
 docs: $(VENV)/.dev

@@ -18,6 +18,8 @@ not hide Python's built-ins of those names: write `autograd.sum`, `autograd.comp
 
 __valuegrad__ = "0.1.0"  # valuegrad's version; also how `import nn` tells this autograd from HIPS's
 
+from typing import TYPE_CHECKING
+
 from autograd import ops
 from autograd.check import GradcheckError, gradcheck, gradgradcheck
 from autograd.collector import gc_paused
@@ -26,8 +28,8 @@ from autograd.engine import (
     Value,
     dot,
     logsumexp,
-    sum,  # noqa: A004, F401 - autograd.sum, kept out of __all__
 )
+from autograd.engine import sum as sum  # noqa: A004 - kept out of __all__; `as`: re-exported
 from autograd.explorer import explain, explore
 from autograd.functional import (
     grad,
@@ -54,18 +56,27 @@ from autograd.ops import primitive
 from autograd.rules import checkpoint, custom_jvp, custom_vjp
 from autograd.viz import draw, to_svg
 
+if TYPE_CHECKING:
+    # made on first use, by __getattr__: type checkers see them here, and see no
+    # __getattr__ (with one, they would take any misspelt name for a lazy one)
+    from autograd import export as export
+    from autograd.compiler import compile as compile  # noqa: A004
+else:
 
-def __getattr__(name: str):
-    # autograd.compile needs numpy: imported on first use, so `import autograd` does not.
-    if name == "compile":
-        from autograd.compiler import compile  # noqa: A004 - autograd.compile, as torch.compile
+    def __getattr__(name: str) -> object:
+        # autograd.compile needs numpy: imported on first use, so `import autograd` does not.
+        if name == "compile":
+            from autograd.compiler import compile  # noqa: A004 - autograd.compile, as torch.compile
 
-        return compile
-    if name == "export":  # autograd.export.to_torch: numpy now, torch when a module is made
-        import autograd.export
+            return compile
+        if name == "export":  # autograd.export.to_torch: numpy now, torch when a module is made
+            import autograd.export
 
-        return autograd.export
-    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+            return autograd.export
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
+del TYPE_CHECKING  # read above only; not one of autograd's names
 
 
 def __dir__() -> list[str]:

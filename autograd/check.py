@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from autograd.arguments import function, real, short
 from autograd.engine import Value, topological_order
@@ -66,12 +66,14 @@ def _kinks_crossed(f: Callable, xs: list[float], eps: float) -> list[str]:
     return sorted(crossed)
 
 
-def _wrong_primitives(f: Callable, xs: list[float], eps: float, atol: float, rtol: float):
+def _wrong_primitives(
+    f: Callable[..., Any], xs: list[float], eps: float, atol: float, rtol: float
+) -> list[str]:
     """Names (and details) of user primitives in f's graph whose partials disagree numerically."""
     out = f(*[Value(x) for x in xs])
     if not isinstance(out, Value):
         return []
-    found = []
+    found: list[str] = []
     for node in topological_order(out):
         op = node.op
         if not isinstance(op, Primitive):
@@ -129,7 +131,16 @@ def _arguments(
     return xs, eps, atol, rtol
 
 
-def _fail(what: str, f: Callable, xs: list[float], table: str, eps, atol, rtol, check_fn):
+def _fail(
+    what: str,
+    f: Callable[..., Any],
+    xs: list[float],
+    table: str,
+    eps: float,
+    atol: float,
+    rtol: float,
+    check_fn: Callable[..., Any],
+) -> NoReturn:
     message = [f"{what} failed for {getattr(f, '__name__', f)!r} at inputs {tuple(xs)}:", table]
     message += _wrong_primitives(check_fn, xs, eps, atol, rtol)
     crossed = _kinks_crossed(f, xs, eps)
@@ -191,7 +202,7 @@ def _sum_of_partials(out: Any) -> Any:
     """A graph in which each primitive's partials appear as ops, for locating wrong ones."""
     if not isinstance(out, Value):
         return out
-    terms = []
+    terms: list[Any] = []
     for node in topological_order(out):
         if isinstance(node.op, Primitive):
             terms.extend(p(*node.parents) for p in node.op.partials)

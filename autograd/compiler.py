@@ -40,7 +40,7 @@ except ModuleNotFoundError as error:
 from autograd import packing
 from autograd.arguments import short
 from autograd.collector import gc_paused
-from autograd.engine import DOT, Value, born_before, tick, topological_order
+from autograd.engine import DOT, Op, Value, born_before, tick, topological_order
 from autograd.mode import detect_anomaly, is_anomaly_enabled, no_grad, tracing
 
 
@@ -68,7 +68,7 @@ class _Run:
     mats: dict[int, np.ndarray]  # block id -> (rows, B) matrix
     plan: _Plan  # where the parameters' numbers are, for this call
     batch: tuple[int]  # (B,)
-    theta: np.ndarray = None  # every parameter's number (at plan.positions)
+    theta: np.ndarray  # every parameter's number (at plan.positions)
 
 
 @dataclass
@@ -90,7 +90,8 @@ class _Plan:
     weights: dict[int, tuple[Any, Any]]  # step -> (data view, grad view) or (None, None)
     biases: dict[int, tuple[Any, Any]]
     grad_views: list = field(default_factory=list)  # every layer's gradient views
-    loose_positions: np.ndarray = None  # the positions of the parameters read one by one
+    # the positions of the parameters read one by one
+    loose_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     covers: bool = False  # the layers' views and the loose positions are the whole packing
 
     def theta(self, params: list[Value]) -> np.ndarray:
@@ -123,8 +124,8 @@ class Program:
 
         slot: dict[int, int] = {}
         self.input_slots: list[list[int] | int] = []
-        for n, ph in zip(shapes, placeholders):
-            if n is None:
+        for ph in placeholders:
+            if isinstance(ph, Value):  # a number (shape None), else a vector
                 self.input_slots.append(self._new(slot, ph))
             else:
                 self.input_slots.append([self._new(slot, v) for v in ph])
@@ -152,6 +153,7 @@ class Program:
         self.constants = [(self._new(slot, leaf), leaf.data) for leaf in made]
         nodes = []
         for node in order:
+            assert isinstance(node.op, Op)  # a node with parents holds its Op
             fwd, der = node.op.numpy_forward, node.op.numpy_derivatives
             if fwd is None or der is None:
                 raise TypeError(
@@ -217,7 +219,8 @@ class Program:
                 layers.setdefault((ins[n : 2 * n], len(ins) > 2 * n), []).append(out)
         steps: list[_Step] = []
         done: set[int] = set()
-        unfusable: set[tuple] = set()  # (op, ctx, block) already found not to cover a block
+        # (op, ctx, block) already found not to cover a block
+        unfusable: set[tuple[Any, ...] | None] = set()
         for k, (node, fwd, der, out) in enumerate(nodes):
             if out in done:
                 continue
@@ -309,7 +312,8 @@ class Program:
 
     def _load(self, arrays: list[np.ndarray]) -> _Run:
         plan = self._plan()
-        run = _Run([None] * self.n_slots, {}, plan, arrays[0].shape[:1])
+        theta = plan.theta(self.params)
+        run = _Run([None] * self.n_slots, {}, plan, arrays[0].shape[:1], theta)
         for rows, a in zip(self.input_slots, arrays):
             if isinstance(rows, list):
                 self._store(self.row_of[rows[0]][0], np.ascontiguousarray(a.T), run)
@@ -317,7 +321,6 @@ class Program:
                 run.vals[rows] = a
         for s, x in self.constants:
             run.vals[s] = x
-        run.theta = plan.theta(self.params)
         if plan.loose:
             numbers = run.theta[[at for _, at in plan.loose]].tolist()
             for (s, _), x in zip(plan.loose, numbers):
@@ -513,7 +516,8 @@ class _Gradients:
     def __init__(self, program: Program, plan: _Plan):
         self.program, self.plan = program, plan
         self.single: dict[int, float] = {}  # parameter index -> gradient, from single nodes
-        self.blocks: list[tuple[Any, Any, np.ndarray]] = []  # (grad view, indices, values)
+        # (grad view, indices, G, X.T or None): see layer
+        self.blocks: list[tuple[Any, Any, np.ndarray, np.ndarray | None]] = []
 
     def add(self, slot: int, g: float) -> None:
         i = slot - self.program.n_inputs

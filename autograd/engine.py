@@ -30,7 +30,7 @@ import numbers
 import operator
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from autograd import arguments
 from autograd import numeric as num
@@ -46,6 +46,9 @@ from autograd.mode import (
     check_forward,
     traced,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 Number = int | float
 
@@ -68,7 +71,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents", "ctx", "site", "hooks", "_born")
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number | numbers.Real, label: str = "") -> None:
         self.data = real(data, "Value")
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
@@ -653,7 +656,9 @@ def backpropagate(
         if g == 0.0:
             continue  # nothing flows from here: skip the derivative work
         parents = node.parents
-        op = node.op
+        # a node with parents holds its Op (only a leaf's op is a plain str); no cast() here,
+        # a call per node on the hot path
+        op: Op = node.op  # type: ignore[assignment]
         if op is ADD and not anomaly:  # the commonest ops, their derivatives written out
             a, b = parents
             pending[a] = get(a, 0.0) + g
@@ -785,10 +790,11 @@ def push_tangents(
 def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
     """node's op's local derivatives, on Values (create_graph) or floats; errors named."""
     parents = node.parents
+    op = cast(Op, node.op)  # a node with parents holds its Op
     try:
         if create_graph:
-            return node.op.derivatives(node.ctx, node, *parents)
-        return node.op.derivatives(node.ctx, node.data, *[p.data for p in parents])
+            return op.derivatives(node.ctx, node, *parents)
+        return op.derivatives(node.ctx, node.data, *[p.data for p in parents])
     except (ArithmeticError, ValueError) as error:
         raise _undefined(node, error) from None
 
@@ -864,12 +870,14 @@ def _ternary(op: Op, condition: Any, a: Any, b: Any) -> Value:
     """where's three operands: a bool condition becomes a constant 1.0 or 0.0."""
     if num.is_bool(condition):  # numpy's bool too
         condition = Value(float(condition))
-    parents = [_operand(v) for v in (condition, a, b)]
-    for v, p in zip((condition, a, b), parents):
+    parents: list[Value] = []
+    for v in (condition, a, b):
+        p = _operand(v)
         if p is None:
             raise TypeError(
                 f"{op}: expected a Value, a number or a bool, got {type(v).__name__} {short(v)}"
             )
+        parents.append(p)
     return _result(op.forward(None, *[p.data for p in parents]), tuple(parents), op)
 
 
@@ -1012,7 +1020,7 @@ class Op(str):
         numpy_derivatives: Callable[..., tuple] | None = None,
         vectorized: bool = True,
         torch_forward: Callable[..., Any] | None = None,
-    ) -> Op:
+    ) -> Self:
         op = str.__new__(cls, name)
         op.forward, op.derivatives = forward, derivatives
         op.numpy_forward = numpy_forward or (forward if vectorized else None)
@@ -1062,7 +1070,7 @@ def _pow_forward(n: float, x: Any) -> Any:  # x ** n, n a constant
     return num.power_const(x, n)
 
 
-def _d_pow_const(n, out, x):
+def _d_pow_const(n: float, out: Any, x: Any) -> tuple[Any]:
     return (n * num.power_const(x, n - 1.0) if n else 0.0,)
 
 
@@ -1080,7 +1088,8 @@ def _power_forward(ctx: Any, x: Any, y: Any) -> Any:  # x ** y, y a Value
     return num.power(x, y)
 
 
-def _d_pow(ctx, out, x, y):  # out = x ** y; x < 0 only with an integer y
+def _d_pow(ctx: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    # out = x ** y; x < 0 only with an integer y
     # As PyTorch: x ** 0 is flat in x (even at 0 or nan), and 0 ** y (y >= 0) flat in y; at
     # 0 ** y with 0 < y < 1 the slope in x is infinite, and raises. A negative base has
     # no real log: the slope in y is nan there, as PyTorch's.
@@ -1092,7 +1101,8 @@ def _d_pow(ctx, out, x, y):  # out = x ** y; x < 0 only with an integer y
     return dx, out * num.log(x)
 
 
-def _np_d_pow(ctx, out, x, y):  # the same, lane by lane (no branch may divide by zero)
+def _np_d_pow(ctx: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    # the same, lane by lane (no branch may divide by zero)
     np = num.numpy()
     at_zero = x == 0
     dx = np.where(y == 0, 0.0, y * num.power(x, np.where(y == 0, 1.0, y - 1.0)))
@@ -1115,7 +1125,7 @@ def _dot_forward(n: int, *args: Any) -> Any:  # args = weights, inputs[, bias]
     return total + args[2 * n] if len(args) > 2 * n else total
 
 
-def _d_dot(n, out, *args):
+def _d_dot(n: int, out: Any, *args: Any) -> tuple[Any, ...]:
     ws, xs = args[:n], args[n : 2 * n]
     return xs + ws + (1.0,) * (len(args) - 2 * n)
 
@@ -1145,7 +1155,7 @@ def _relu(ctx: Any, x: Any) -> Any:  # nan stays nan, and its slope there is 1, 
     return num.where(x <= 0, 0.0, x)
 
 
-def _d_relu(ctx, out, x):
+def _d_relu(ctx: Any, out: Any, x: Any) -> tuple[Any]:
     if type(x) is float:  # the hot path of every ReLU network: no helper call
         return (0.0 if x <= 0 else 1.0,)
     if num.is_array(x):

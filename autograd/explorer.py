@@ -250,7 +250,9 @@ def _svg(s: Story, svg: str) -> str:
                 group.setAttribute("data-into", head[1:-3])
             else:
                 group.setAttribute("data-out", head[1:])
-    return doc.documentElement.toxml()
+    root = doc.documentElement
+    assert root is not None  # parseString returns a document with its root element
+    return root.toxml()
 
 
 def _mark(texts: Any, prefix: str, attribute: str) -> None:

@@ -206,6 +206,9 @@ def _module_class() -> type:
         computes what the compiled step's `forward` does, in torch.
         """
 
+        theta: torch.nn.Parameter
+        constants: torch.Tensor  # a buffer
+
         def __init__(self, program: Program, named: list[tuple[str, Value]]):
             super().__init__()
             plan = _Plan(program, named)

@@ -21,6 +21,7 @@ import builtins
 import functools
 import math
 import operator
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -205,9 +206,20 @@ RSQRT = Op(
     lambda c, out, x: (-0.5 * out * out * out,),
     torch_forward=lambda t, c, x: t.rsqrt(x),
 )
+if sys.version_info >= (3, 11):
+    _cbrt = math.cbrt
+else:  # Python 3.10 has no math.cbrt: |x| ** (1/3), signed, then a Newton step to round it
+
+    def _cbrt(x: float) -> float:
+        y = math.copysign(abs(x) ** (1.0 / 3.0), x)
+        if y == 0.0 or not math.isfinite(y):
+            return y
+        return y - (y - x / (y * y)) / 3.0
+
+
 CBRT = _unary(  # real for negative x, unlike x ** (1/3); torch has no cbrt: |x|^(1/3), signed
     "cbrt",
-    math.cbrt,
+    _cbrt,
     "cbrt",
     lambda c, out, x: (1.0 / (3.0 * out * out),),
     torch_forward=lambda t, c, x: t.sign(x) * t.abs(x).pow(1.0 / 3.0),
@@ -223,7 +235,8 @@ HYPOT = Op(  # sqrt(x^2 + y^2) without overflow; its slope is undefined at (0, 0
 # ---- trigonometric and hyperbolic ---------------------------------------------------
 
 
-def _d_atan2(c, out, y, x):  # out = atan2(y, x); undefined at (0, 0)
+def _d_atan2(c: Any, out: Any, y: Any, x: Any) -> tuple[Any, ...]:
+    # out = atan2(y, x); undefined at (0, 0)
     r = x * x + y * y
     if num.is_array(r):
         np = num.numpy()
@@ -246,7 +259,8 @@ def _sinc(x: float) -> float:
 _SINC_SERIES = [(-1) ** k * 2 * k * pi ** (2 * k) / math.factorial(2 * k + 1) for k in range(1, 9)]
 
 
-def _d_sinc(c, out, x):  # (cos(pi x) - sinc(x)) / x, and the series below |x| = 0.1
+def _d_sinc(c: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    # (cos(pi x) - sinc(x)) / x, and the series below |x| = 0.1
     def series(v: Any) -> Any:
         return v * _polynomial(_SINC_SERIES, v * v)
 
@@ -303,7 +317,7 @@ SINH = _unary(
     lambda c, out, x: (_apply(COSH, x),),
     torch_forward=lambda t, c, x: t.sinh(x),
 )
-COSH = _unary(
+COSH: Op = _unary(
     "cosh",
     _ieee(math.cosh),
     "cosh",
@@ -365,11 +379,12 @@ def _logaddexp(base_log: Callable, base_log1p_exp: Callable, numpy_name: str) ->
     return lambda c, a, b: _math2(a, b, on_floats, numpy_name)
 
 
-def _d_logaddexp(c, out, a, b):  # the softmax of the two: 1/2 each at a tie, exactly
+def _d_logaddexp(c: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    # the softmax of the two: 1/2 each at a tie, exactly
     return num.sigmoid(a - b), num.sigmoid(b - a)
 
 
-def _d_logaddexp2(c, out, a, b):  # 2^a / (2^a + 2^b)
+def _d_logaddexp2(c: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:  # 2^a / (2^a + 2^b)
     return num.sigmoid((a - b) * _LN2), num.sigmoid((b - a) * _LN2)
 
 
@@ -423,7 +438,8 @@ def _logit_forward(eps: Any, x: Any) -> Any:
     return num.log(x / (1.0 - x))
 
 
-def _d_logit(eps, out, x):  # 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps], as PyTorch
+def _d_logit(eps: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    # 1 / (x (1 - x)); with eps, 0 outside [eps, 1 - eps], as PyTorch
     if eps is None:  # nan at +-inf, where logit is nan, as PyTorch
         if num.is_array(x):
             return (num.numpy().where(num.numpy().isinf(x), nan, 1.0 / (x * (1.0 - x))),)
@@ -521,7 +537,7 @@ LGAMMA = _unary(
     _poles("lgamma"),
     torch_forward=lambda t, c, x: t.special.gammaln(x),
 )
-DIGAMMA = _unary(
+DIGAMMA: Op = _unary(
     "digamma",
     special.digamma,
     _lanes(special.digamma),
@@ -529,7 +545,7 @@ DIGAMMA = _unary(
     _poles("digamma"),
     torch_forward=lambda t, c, x: t.special.digamma(x),
 )
-POLYGAMMA = Op(  # ctx: the order n
+POLYGAMMA: Op = Op(  # ctx: the order n
     "polygamma",
     _polygamma_forward,
     lambda n, out, x: (_apply(POLYGAMMA, x, n + 1),),
@@ -565,7 +581,7 @@ _I1_SLOPE_SERIES = [
 ]
 
 
-def _d_i1(c, out, x):  # I1' = I0 - I1 / x
+def _d_i1(c: Any, out: Any, x: Any) -> tuple[Any, ...]:  # I1' = I0 - I1 / x
     def series(v: Any) -> Any:
         return _polynomial(_I1_SLOPE_SERIES, v * v)
 
@@ -582,7 +598,7 @@ def _d_i1(c, out, x):  # I1' = I0 - I1 / x
     return (_apply(I0, x) - out / x,)
 
 
-I1 = _unary(
+I1: Op = _unary(
     "i1", special.i1, _lanes(special.i1), _d_i1, torch_forward=lambda t, c, x: t.special.i1(x)
 )
 
@@ -602,7 +618,8 @@ def _rounding(name: str, f: Callable[[float], Any]) -> Op:
     )
 
 
-def _d_copysign(c, out, a, b):  # |a| takes b's sign: slope +-1, and 0 at a = 0, as PyTorch
+def _d_copysign(c: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
+    # |a| takes b's sign: slope +-1, and 0 at a = 0, as PyTorch
     if num.is_array(a) or num.is_array(b):
         np = num.numpy()
         return np.where(a == 0, 0.0, np.where(a != a, nan, np.sign(out) * np.sign(a))), 0.0
@@ -674,7 +691,8 @@ def _clamp(bounds: tuple, x: Any) -> Any:
     return x if high is None else np.where(x > high, high, x)
 
 
-def _d_clamp(bounds, out, x):  # 1 inside the bounds, ends included; 0 at nan, as PyTorch
+def _d_clamp(bounds: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    # 1 inside the bounds, ends included; 0 at nan, as PyTorch
     low, high = bounds
     x = num.data(x)  # (a Value's == is identity: compare numbers)
     inside = x == x
@@ -728,7 +746,7 @@ def _where_forward(c: Any, condition: Any, a: Any, b: Any) -> Any:
     return num.numpy().where(condition != 0, a, b)
 
 
-def _d_where(c, out, condition, a, b):
+def _d_where(c: Any, out: Any, condition: Any, a: Any, b: Any) -> tuple[Any, ...]:
     chosen = (
         num.where(num.data(condition) != 0, 1.0, 0.0)
         if not num.is_array(condition)
@@ -796,7 +814,8 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _d_gelu_tanh(c, out, x):  # out = x/2 (1 + tanh(k (x + 0.044715 x^3)))
+def _d_gelu_tanh(c: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    # out = x/2 (1 + tanh(k (x + 0.044715 x^3)))
     t = num.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
     slope = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
     return (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * slope,)
@@ -806,7 +825,7 @@ def _mish(c: Any, x: Any) -> Any:
     return x * num.tanh(SOFTPLUS.forward(_SOFTPLUS, x))
 
 
-def _d_mish(c, out, x):
+def _d_mish(c: Any, out: Any, x: Any) -> tuple[Any, ...]:
     t = num.tanh(_apply(SOFTPLUS, x, _SOFTPLUS))
     return (t + x * (1.0 - t * t) * num.sigmoid(x),)
 
@@ -821,7 +840,7 @@ def _softplus(ctx: tuple, x: Any) -> Any:  # log(1 + e^(beta x)) / beta; x past 
     return np.where(z > threshold, x, (np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))) / beta)
 
 
-def _d_softplus(ctx, out, x):
+def _d_softplus(ctx: Any, out: Any, x: Any) -> tuple[Any, ...]:
     beta, threshold = ctx
     return (
         _piece(x, lambda v: beta * v > threshold, lambda v: 1.0, lambda v: num.sigmoid(beta * v)),
@@ -843,7 +862,7 @@ def _celu(alpha: float, x: Any) -> Any:
     return _piece(x, lambda v: v > 0, lambda v: v, lambda v: alpha * EXPM1.forward(None, v / alpha))
 
 
-def _d_celu(alpha, out, x):
+def _d_celu(alpha: Any, out: Any, x: Any) -> tuple[Any, ...]:
     return (_piece(x, lambda v: v <= 0, lambda v: num.exp(v / alpha), lambda v: 1.0),)
 
 
@@ -867,7 +886,8 @@ def _shrink(soft: bool) -> Callable:
     return forward
 
 
-def _d_shrink(lambd, out, x):  # 1 outside [-lambd, lambd] (and at nan, as PyTorch)
+def _d_shrink(lambd: Any, out: Any, x: Any) -> tuple[Any, ...]:
+    # 1 outside [-lambd, lambd] (and at nan, as PyTorch)
     return (num.where((x >= -lambd) & (x <= lambd), 0.0, 1.0),)
 
 
@@ -980,7 +1000,8 @@ THRESHOLD = Op(  # ctx (threshold, value): x above the threshold, else value (na
 # ---- n-ary ---------------------------------------------------------------------------------
 
 
-def _d_prod(c, out, *xs):  # the product of the others: prefix times suffix, no division by 0
+def _d_prod(c: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
+    # the product of the others: prefix times suffix, no division by 0
     before, after = [1.0], [1.0]
     for x in xs[:-1]:
         before.append(before[-1] * x)

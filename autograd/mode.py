@@ -19,7 +19,11 @@ import sys
 import warnings
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 # BIRTHS: every node records its moment (see checkpoint); TRACING: autograd.compile is tracing
 GRAD, ANOMALY, BIRTHS, TRACING = 1, 2, 4, 8
@@ -109,7 +113,7 @@ class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
             self._now = None
         return super().__call__(fn)
 
-    def _recreate_cm(self) -> _ModeSwitch:
+    def _recreate_cm(self) -> Self:
         switch = _ModeSwitch.__new__(type(self))
         switch._now = None
         switch._set, switch._clear = self._set, self._clear
@@ -129,7 +133,7 @@ class inference_mode(_ModeSwitch):  # noqa: N801 - as torch.inference_mode
         super().__init__()
         self._clear = GRAD if mode else 0
 
-    def _recreate_cm(self) -> _ModeSwitch:
+    def _recreate_cm(self) -> Self:
         return type(self)(bool(self._clear))
 
 
@@ -231,7 +235,7 @@ hide_frames_from(os.path.dirname(__file__))
 
 def _site() -> str:
     """file:line and source of the innermost frame outside the hidden libraries."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_hidden):
         frame = frame.f_back
     if frame is None:

@@ -33,6 +33,7 @@ def is_bool(x: Any) -> bool:
 
 
 def is_number(x: Any) -> bool:
+    """Whether x is a Python float or int (not a bool, not a Value, not an array)."""
     return type(x) is float or type(x) is int
 
 
@@ -41,7 +42,9 @@ def data(x: Any) -> Any:
     return x if is_number(x) or is_array(x) else x.data
 
 
-def elementwise(x: Any, on_float: Callable[[float], float], on_array: str | Callable) -> Any:
+def elementwise(
+    x: Any, on_float: Callable[[float], float], on_array: str | Callable[[Any], Any]
+) -> Any:
     """A forward of one input: `on_float` on a float; on an array numpy's function of that
     name, or `on_array` itself when it is a function."""
     if type(x) is float:
@@ -49,7 +52,7 @@ def elementwise(x: Any, on_float: Callable[[float], float], on_array: str | Call
     return on_array(x) if callable(on_array) else getattr(numpy(), on_array)(x)
 
 
-def refuse(bad: Any, error: type, message: str, *values: Any) -> None:
+def refuse(bad: Any, error: type[Exception], message: str, *values: Any) -> None:
     """Raise `error` where `bad` holds; the message shows the values there (the first lane)."""
     if type(bad) is bool:
         if not bad:
@@ -63,7 +66,8 @@ def refuse(bad: Any, error: type, message: str, *values: Any) -> None:
         raise error(message.format(*map(repr, first)) + " (in the batch)")
 
 
-def exp(x):
+def exp(x: Any) -> Any:
+    """e ** x."""
     if type(x) is float:
         try:
             return math.exp(x)
@@ -72,25 +76,29 @@ def exp(x):
     return numpy().exp(x) if is_array(x) else x.exp()
 
 
-def log(x):
+def log(x: Any) -> Any:
+    """The natural log of x: -inf at 0, nan below."""
     if type(x) is float:
         return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
     return numpy().log(x) if is_array(x) else x.log()
 
 
-def sqrt(x):
+def sqrt(x: Any) -> Any:
+    """The square root of x: nan below 0."""
     if type(x) is float:
         return math.sqrt(x) if x >= 0 else math.nan
     return numpy().sqrt(x) if is_array(x) else x.sqrt()
 
 
-def tanh(x):
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent of x."""
     if type(x) is float:
         return math.tanh(x)
     return numpy().tanh(x) if is_array(x) else x.tanh()
 
 
-def sigmoid(x):
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e ** -x), computed so that exp cannot overflow."""
     if type(x) is float:
         if x >= 0:
             return 1.0 / (1.0 + math.exp(-x))
@@ -103,26 +111,28 @@ def sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def sin(x):
+def sin(x: Any) -> Any:
+    """The sine of x: nan at +-inf."""
     if type(x) is float:
         return math.sin(x) if math.isfinite(x) else math.nan
     return numpy().sin(x) if is_array(x) else x.sin()
 
 
-def cos(x):
+def cos(x: Any) -> Any:
+    """The cosine of x: nan at +-inf."""
     if type(x) is float:
         return math.cos(x) if math.isfinite(x) else math.nan
     return numpy().cos(x) if is_array(x) else x.cos()
 
 
-def where(condition, a, b):
+def where(condition: Any, a: Any, b: Any) -> Any:
     """a where condition holds, else b: a branch on numbers and Values, np.where on arrays."""
     if type(condition) is bool:
         return a if condition else b
     return numpy().where(condition, a, b)
 
 
-def sign(x):
+def sign(x: Any) -> Any:
     """-1, 0 or 1; 0 at nan, as PyTorch's abs has it."""
     if not is_array(x):
         return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
@@ -130,7 +140,7 @@ def sign(x):
     return np.where(np.isnan(x), 0.0, np.sign(x))
 
 
-def power(x, y):
+def power(x: Any, y: Any) -> Any:
     """x ** y; on floats 0 ** negative raises ZeroDivisionError, and overflow is a signed inf."""
     if not (is_number(x) or is_array(x)) or not (is_number(y) or is_array(y)):
         return x**y
@@ -147,7 +157,7 @@ def power(x, y):
     return np.where(at, np.where(y > 0, np.inf, 0.0), np.power(x, y))
 
 
-def power_const(x, n):
+def power_const(x: Any, n: float) -> Any:
     """x ** n for a constant n; as PyTorch, x ** 0.5 is sqrt(x): nan at -inf (C's pow: inf)."""
     if not (type(x) is float or is_array(x)):
         return x**n

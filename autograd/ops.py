@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast, overload
 
 from autograd import arguments, engine, mathlib, numeric
 from autograd.arguments import real, short
@@ -29,7 +29,27 @@ def apply(op: Op, inputs: Sequence[Any], ctx: Any = None) -> Real:
     )
 
 
-def _function(op: Op, name: str | None = None) -> Callable[..., Real]:
+class Unary(Protocol):
+    """The type of a function of one input here: a float for a number, a Value for a Value."""
+
+    @overload
+    def __call__(self, x: Value, /) -> Value: ...
+    @overload
+    def __call__(self, x: float, /) -> float: ...
+
+
+class Binary(Protocol):
+    """The type of a function of two inputs here: a Value when either is a Value, else a float."""
+
+    @overload
+    def __call__(self, a: Value, b: Real, /) -> Value: ...
+    @overload
+    def __call__(self, a: Real, b: Value, /) -> Value: ...
+    @overload
+    def __call__(self, a: float, b: float, /) -> float: ...
+
+
+def _function(op: Op, name: str | None = None) -> Unary:
     """The function of one input for `op`: a float for a number, a Value for a Value."""
     name = name or str(op)
 
@@ -38,10 +58,10 @@ def _function(op: Op, name: str | None = None) -> Callable[..., Real]:
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"{name} of a number (a float) or of a Value (a Value)."
-    return function
+    return cast(Unary, function)  # its overloads say what apply does
 
 
-def _function2(op: Op) -> Callable[..., Real]:
+def _function2(op: Op) -> Binary:
     """The function of two inputs for `op`: a Value when either is a Value, else a float."""
 
     def function(a: Real, b: Real) -> Real:
@@ -49,7 +69,7 @@ def _function2(op: Op) -> Callable[..., Real]:
 
     function.__name__ = function.__qualname__ = str(op)
     function.__doc__ = f"{op}(a, b): a float for numbers, a Value when either is a Value."
-    return function
+    return cast(Binary, function)  # its overloads say what apply does
 
 
 # exponentials and logs
@@ -65,6 +85,12 @@ xlogy = _function2(mathlib.XLOGY)
 xlog1py = _function2(mathlib.XLOG1PY)
 
 
+@overload
+def log(x: Value, base: Real | None = ...) -> Value: ...
+@overload
+def log(x: float, base: float | None = ...) -> float: ...
+@overload
+def log(x: Real, base: Value) -> Value: ...
 def log(x: Real, base: Real | None = None) -> Real:
     """The natural log of x, or its log to `base` (log(x) / log(base), as math.log)."""
     if base is None:
@@ -72,6 +98,10 @@ def log(x: Real, base: Real | None = None) -> Real:
     return apply(engine.DIV, (apply(engine.LOG, (x,)), apply(engine.LOG, (base,))))
 
 
+@overload
+def logit(x: Value, eps: float | None = ...) -> Value: ...
+@overload
+def logit(x: float, eps: float | None = ...) -> float: ...
 def logit(x: Real, eps: float | None = None) -> Real:
     """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps], as torch.logit."""
     return apply(mathlib.LOGIT, (x,), arguments.logit_eps(eps))
@@ -117,6 +147,10 @@ i0 = _function(mathlib.I0)
 i1 = _function(mathlib.I1)
 
 
+@overload
+def polygamma(n: int, x: Value) -> Value: ...
+@overload
+def polygamma(n: int, x: float) -> float: ...
 def polygamma(n: int, x: Real) -> Real:
     """The n-th derivative of digamma at x (n = 0: digamma), as torch.polygamma(n, x)."""
     return apply(mathlib.POLYGAMMA, (x,), arguments.order(n, "polygamma"))
@@ -140,6 +174,14 @@ fmax = _function2(mathlib.FMAX)
 fmin = _function2(mathlib.FMIN)
 
 
+@overload
+def where(condition: Any, x: Value, y: Real) -> Value: ...
+@overload
+def where(condition: Any, x: Real, y: Value) -> Value: ...
+@overload
+def where(condition: Value, x: Real, y: Real) -> Value: ...
+@overload
+def where(condition: bool | float, x: float, y: float) -> float: ...
 def where(condition: Any, x: Real, y: Real) -> Real:
     """x where condition (a bool, or a Value: true when nonzero) holds, else y.
 
@@ -151,6 +193,10 @@ def where(condition: Any, x: Real, y: Real) -> Real:
     return apply(mathlib.WHERE, (condition, x, y))
 
 
+@overload
+def clamp(x: Value, min: float | None = ..., max: float | None = ...) -> Value: ...  # noqa: A002
+@overload
+def clamp(x: float, min: float | None = ..., max: float | None = ...) -> float: ...  # noqa: A002
 def clamp(x: Real, min: float | None = None, max: float | None = None) -> Real:  # noqa: A002
     """x within [min, max] (either may be None), as torch.clamp."""
     return apply(mathlib.CLAMP, (x,), arguments.bounds(min, max, "clamp"))
@@ -170,11 +216,19 @@ log_sigmoid = _function(mathlib.LOG_SIGMOID)
 tanhshrink = _function(mathlib.TANHSHRINK)
 
 
+@overload
+def leaky_relu(x: Value, negative_slope: float = ...) -> Value: ...
+@overload
+def leaky_relu(x: float, negative_slope: float = ...) -> float: ...
 def leaky_relu(x: Real, negative_slope: float = 0.01) -> Real:
     """x for x > 0, negative_slope * x otherwise."""
     return apply(engine.LEAKY_RELU, (x,), real(negative_slope, "leaky_relu: negative_slope"))
 
 
+@overload
+def gelu(x: Value, approximate: str = ...) -> Value: ...
+@overload
+def gelu(x: float, approximate: str = ...) -> float: ...
 def gelu(x: Real, approximate: str = "none") -> Real:
     """x * Phi(x) (Phi the normal CDF); approximate="tanh" is the tanh formula, as PyTorch."""
     if approximate not in ("none", "tanh"):
@@ -182,6 +236,10 @@ def gelu(x: Real, approximate: str = "none") -> Real:
     return apply(mathlib.GELU if approximate == "none" else mathlib.GELU_TANH, (x,))
 
 
+@overload
+def softplus(x: Value, beta: float = ..., threshold: float = ...) -> Value: ...
+@overload
+def softplus(x: float, beta: float = ..., threshold: float = ...) -> float: ...
 def softplus(x: Real, beta: float = 1.0, threshold: float = 20.0) -> Real:
     """log(1 + exp(beta x)) / beta, computed without overflow; x itself where beta x > threshold."""
     beta = real(beta, "softplus: beta")
@@ -190,11 +248,19 @@ def softplus(x: Real, beta: float = 1.0, threshold: float = 20.0) -> Real:
     return apply(mathlib.SOFTPLUS, (x,), (beta, real(threshold, "softplus: threshold")))
 
 
+@overload
+def elu(x: Value, alpha: float = ...) -> Value: ...
+@overload
+def elu(x: float, alpha: float = ...) -> float: ...
 def elu(x: Real, alpha: float = 1.0) -> Real:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     return apply(mathlib.ELU, (x,), real(alpha, "elu: alpha"))
 
 
+@overload
+def celu(x: Value, alpha: float = ...) -> Value: ...
+@overload
+def celu(x: float, alpha: float = ...) -> float: ...
 def celu(x: Real, alpha: float = 1.0) -> Real:
     """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (alpha nonzero)."""
     alpha = real(alpha, "celu: alpha")
@@ -203,21 +269,37 @@ def celu(x: Real, alpha: float = 1.0) -> Real:
     return apply(mathlib.CELU, (x,), alpha)
 
 
+@overload
+def hardtanh(x: Value, min_val: float = ..., max_val: float = ...) -> Value: ...
+@overload
+def hardtanh(x: float, min_val: float = ..., max_val: float = ...) -> float: ...
 def hardtanh(x: Real, min_val: float = -1.0, max_val: float = 1.0) -> Real:
     """x clamped to [min_val, max_val], with a slope of 1 strictly inside, as PyTorch."""
     return apply(mathlib.HARDTANH, (x,), arguments.bounds(min_val, max_val, "hardtanh"))
 
 
+@overload
+def softshrink(x: Value, lambd: float = ...) -> Value: ...
+@overload
+def softshrink(x: float, lambd: float = ...) -> float: ...
 def softshrink(x: Real, lambd: float = 0.5) -> Real:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
     return apply(mathlib.SOFTSHRINK, (x,), arguments.lambd(lambd, "softshrink"))
 
 
+@overload
+def hardshrink(x: Value, lambd: float = ...) -> Value: ...
+@overload
+def hardshrink(x: float, lambd: float = ...) -> float: ...
 def hardshrink(x: Real, lambd: float = 0.5) -> Real:
     """x outside [-lambd, lambd], 0 inside."""
     return apply(mathlib.HARDSHRINK, (x,), arguments.lambd(lambd, "hardshrink"))
 
 
+@overload
+def threshold(x: Value, threshold: float, value: float) -> Value: ...
+@overload
+def threshold(x: float, threshold: float, value: float) -> float: ...
 def threshold(x: Real, threshold: float, value: float) -> Real:
     """x above `threshold`, `value` otherwise, as torch.nn.functional.threshold."""
     return apply(
@@ -233,11 +315,23 @@ dot = engine.dot
 logsumexp = engine.logsumexp
 
 
+@overload
+def prod(values: Iterable[Value]) -> Value: ...
+@overload
+def prod(values: Iterable[float]) -> float: ...
+@overload
+def prod(values: Iterable[Real]) -> Real: ...
 def prod(values: Iterable[Real]) -> Real:
     """The product of `values` as one node (1.0 for none); its gradient is exact at zeros."""
     return _reduce(mathlib.PROD, values, "prod")
 
 
+@overload
+def mean(values: Iterable[Value]) -> Value: ...
+@overload
+def mean(values: Iterable[float]) -> float: ...
+@overload
+def mean(values: Iterable[Real]) -> Real: ...
 def mean(values: Iterable[Real]) -> Real:
     """The mean of `values` as one node (an error for none)."""
     return _reduce(mathlib.MEAN, values, "mean")
@@ -245,6 +339,7 @@ def mean(values: Iterable[Real]) -> Real:
 
 def _reduce(op: Op, values: Iterable[Real], where: str) -> Real:
     """op over `values`: a float for numbers, a Value (one node) when any is a Value."""
+    items: Sequence[Real]
     try:
         items = list(values)
     except TypeError:
@@ -299,7 +394,14 @@ class Primitive(Op):
     def name(self) -> str:
         return str(self)
 
+    @overload
+    def __call__(self, x: Value, /, *inputs: Real) -> Value: ...
+    @overload
+    def __call__(self, *inputs: float) -> float: ...
+    @overload
+    def __call__(self, *inputs: Real) -> Real: ...
     def __call__(self, *inputs: Real) -> Real:
+        """fn at `inputs`: a float for numbers, a Value (a node) when any is a Value."""
         if len(inputs) != len(self.partials):
             raise TypeError(f"{self.name}: takes {len(self.partials)} input(s), got {len(inputs)}")
         return apply(self, inputs)

@@ -32,7 +32,7 @@ from autograd.engine import Value
 
 _lock = threading.Lock()
 _generation = 0
-_RAW_CTX = Value.ctx  # the slot itself, under the properties below
+_RAW_CTX = Value.__dict__["ctx"]  # the slot itself (Value.ctx), under the properties below
 
 
 class Packing:
@@ -82,7 +82,7 @@ class PackedValue(Value):
 
     __slots__ = ()
 
-    @property  # type: ignore[override]
+    @property
     def data(self) -> float:
         packing, i = _RAW_CTX.__get__(self)
         return packing.data.item(i)
@@ -92,7 +92,7 @@ class PackedValue(Value):
         packing, i = _RAW_CTX.__get__(self)
         packing.data[i] = x
 
-    @property  # type: ignore[override]
+    @property
     def grad(self) -> Any:
         packing, i = _RAW_CTX.__get__(self)
         if packing.odd and i in packing.odd:
@@ -110,7 +110,7 @@ class PackedValue(Value):
             if packing.odd:
                 packing.odd.pop(i, None)
 
-    @property  # type: ignore[override]
+    @property
     def ctx(self) -> None:
         return None  # a leaf's: where it is packed is not a constant of an op
 

@@ -48,7 +48,7 @@ class _Custom:
 
     def __init__(self, f: Callable) -> None:
         self.f = function(f, self.kind)
-        functools.update_wrapper(self, f)  # type: ignore[arg-type]
+        functools.update_wrapper(self, f)
         self.name = getattr(f, "__name__", self.kind)
 
     def __call__(self, *args: Any) -> Any:

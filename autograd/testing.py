@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from autograd.extras import missing
 
@@ -234,7 +235,7 @@ def expressions(
     return _programs(low, high, max_ops, names, inputs or reals(-2.0, 2.0))
 
 
-def _is_int(x: object) -> bool:
+def _is_int(x: object) -> TypeGuard[int]:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
@@ -249,7 +250,14 @@ def _pair(n_inputs: object) -> tuple[int, int]:
 
 
 @st.composite
-def _programs(draw, low, high, max_ops, names, inputs) -> Expression:
+def _programs(
+    draw: st.DrawFn,
+    low: int,
+    high: int,
+    max_ops: int,
+    names: list[str],
+    inputs: st.SearchStrategy[float],
+) -> Expression:
     count = draw(st.integers(low, high))
     xs = tuple(draw(st.lists(inputs, min_size=count, max_size=count)))
     values = list(xs)
@@ -264,7 +272,8 @@ def _programs(draw, low, high, max_ops, names, inputs) -> Expression:
         point = [values[i] for i in operands]
         if not op.defined(*point):
             continue  # outside this op's domain here: draw another step
-        result = op.apply(*point)
+        result = op.apply(*point)  # a float: the op is applied to floats
+        assert isinstance(result, float)
         if not math.isfinite(result):
             continue
         values.append(result)

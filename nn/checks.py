@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from autograd import Value
@@ -47,7 +47,7 @@ def nonnegative(x: Any, where: str) -> float:
     return x
 
 
-def integer(x: Any, where: str, minimum: int = 1, *, kind: type = numbers.Integral) -> int:
+def integer(x: Any, where: str, minimum: int = 1, *, kind: type[Any] = numbers.Integral) -> int:
     """`x` as an int >= `minimum`; `kind` is the type it must be (any Integral by default)."""
     if isinstance(x, bool) or not isinstance(x, kind):
         raise TypeError(f"{where} must be an int, got {describe(x)}")
@@ -63,7 +63,7 @@ def boolean(x: Any, where: str) -> bool:
     return x
 
 
-def choice(x: Any, where: str, choices: tuple[str, ...], *, str_only: bool = True) -> Any:
+def choice(x: Any, where: str, choices: Collection[str], *, str_only: bool = True) -> Any:
     """`x` if it is one of `choices`, else a ValueError; a non-str is a TypeError unless
     `str_only` is False (then it is simply not among them)."""
     if str_only and not isinstance(x, str):

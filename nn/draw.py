@@ -71,7 +71,8 @@ def draw_network(
         current = [f"l{k}n{j}" for j in range(len(layer.neurons))]
         activation = layer.neurons[0].activation
         for name, neuron in zip(current, layer.neurons):
-            bias = html.escape(f"b {neuron.b.data:.{precision}f}")
+            b = neuron.b  # None in a Layer made with bias=False
+            bias = "no bias" if b is None else html.escape(f"b {b.data:.{precision}f}")
             dot.node(
                 name,
                 label=f"<{html.escape(activation)}<BR/>{bias}>",

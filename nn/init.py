@@ -258,9 +258,9 @@ def initialise(layer: T, scheme: str, activation: str, rng: random.Random | None
         fill = xavier_uniform_ if scheme == "xavier" else xavier_normal_
         fill(layer, calculate_gain(GAIN_OF.get(activation, activation)), rng)
     else:
-        fill = kaiming_uniform_ if scheme == "kaiming" else kaiming_normal_
+        kaiming = kaiming_uniform_ if scheme == "kaiming" else kaiming_normal_
         slope = 0.01 if activation == "leaky_relu" else 0.0
-        fill(layer, slope, "fan_in", GAIN_OF.get(activation, activation), rng)
+        kaiming(layer, slope, "fan_in", GAIN_OF.get(activation, activation), rng)
     for neuron in neurons:
         if neuron.b is not None:
             neuron.b.data = 0.0

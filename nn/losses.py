@@ -75,7 +75,7 @@ def _same_width(widths: list[int], fn: str, what: str, unit: str) -> None:
             raise ValueError(f"{fn}: {what}[{i}] has {w} {unit} but {what}[0] has {widths[0]}")
 
 
-def _mean(terms: list[Scalar]) -> Value:
+def _mean(terms: Sequence[Scalar]) -> Value:
     return autograd.sum(terms) / len(terms)
 
 
@@ -164,11 +164,12 @@ def cross_entropy(
                 f"cross_entropy: targets[{i}] must be an int class index or a sequence of "
                 f"class probabilities, got {describe(t)}"
             )
-        if not 0 <= t < len(zs):
+        k = int(t)
+        if not 0 <= k < len(zs):
             raise ValueError(
                 f"cross_entropy: targets[{i}] = {t} is out of range for {len(zs)} classes"
             )
-        terms.append(autograd.logsumexp(zs) - zs[int(t)])  # logsumexp: stable, one node
+        terms.append(autograd.logsumexp(zs) - zs[k])  # logsumexp: stable, one node
     _same_width(widths, "cross_entropy", "logits", "classes")
     return _mean(terms)
 

@@ -6,7 +6,7 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from autograd import Value, dot
@@ -259,10 +259,10 @@ class MLP(Module):
                 initialise(layer, init, layer.neurons[0].activation, rng)
 
     def forward(self, x: Input) -> Value | list[Value]:
-        x = self.layers[0]._forward(x, "MLP")  # only the first layer sees the caller's input
+        out = self.layers[0]._forward(x, "MLP")  # only the first layer sees the caller's input
         for layer in self.layers[1:]:
-            x = layer(x)
-        return x[0] if len(x) == 1 else x
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
@@ -281,7 +281,8 @@ class MLP(Module):
                 linear.weight.copy_(
                     torch.tensor([[w.data for w in n.w] for n in neurons], dtype=f64)
                 )
-                linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=f64))
+                biases = [0.0 if n.b is None else n.b.data for n in neurons]  # None: no bias
+                linear.bias.copy_(torch.tensor(biases, dtype=f64))
             modules.append(linear)
             activation = neurons[0].activation
             if activation != "linear":
@@ -295,7 +296,8 @@ class MLP(Module):
 
         defaults = {name: f(torch) for name, f in _TORCH_ACTIVATIONS.items()}
         kinds = {type(default) for default in defaults.values()}
-        linears, activations = [], []
+        linears: list[Any] = []  # torch.nn.Linear modules
+        activations: list[str] = []
         for i, module in enumerate(sequential):
             if isinstance(module, torch.nn.Linear) and len(linears) == len(activations):
                 if module.bias is None:
@@ -329,6 +331,7 @@ class MLP(Module):
             for j, neuron in enumerate(layer.neurons):
                 for i, w in enumerate(neuron.w):
                     w.data = float(weight[j, i])
+                assert neuron.b is not None  # cls(...) gave every neuron a bias
                 neuron.b.data = float(bias[j])
         return model
 
@@ -361,7 +364,8 @@ def _activation_of(module: Any, defaults: dict, i: int) -> str:
     raise ValueError(f"from_torch: module {i}: {module!r} must have the parameters of {wanted}")
 
 
-_TORCH_ACTIVATIONS = {  # each activation's torch module, with the same parameters
+# each activation's torch module, with the same parameters
+_TORCH_ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
     "relu": lambda torch: torch.nn.ReLU(),
     "tanh": lambda torch: torch.nn.Tanh(),
     "sigmoid": lambda torch: torch.nn.Sigmoid(),

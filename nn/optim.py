@@ -113,7 +113,7 @@ class Optimizer:
             raise TypeError(
                 f"{name}: params must be an iterable of Values or of dicts, got {describe(params)}"
             )
-        groups = list(params)
+        groups: list[Any] = list(params)  # Values, or dicts
         if not groups:
             raise ValueError(f"{name}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -213,7 +213,7 @@ class Optimizer:
         """
         loss = closure() if closure is not None else None
         name = type(self).__name__
-        grads = []
+        grads: list[_Flat | list[Any]] = []
         flats: list[_Flat | None] = []
         while not flats or any(f is not None and not f.fits(f.params) for f in flats):
             # packing one group's parameters may move another's: look again until none moved
@@ -232,11 +232,11 @@ class Optimizer:
                     g = _grad(p, f"{name}.step: param group {i}, parameter {j}")
                 gs.append(g)
             grads.append(gs)
-        for group, gs in zip(self.param_groups, grads):
-            if isinstance(gs, _Flat):
-                self._step_flat(gs, group)
+        for group, found in zip(self.param_groups, grads):
+            if isinstance(found, _Flat):
+                self._step_flat(found, group)
                 continue
-            for p, g in zip(group["params"], gs):
+            for p, g in zip(group["params"], found):
                 if g is None:
                     continue
                 state = self._state.get(p, {})
@@ -796,6 +796,8 @@ class StepLR(LRScheduler):
     """Multiply each group's lr by `gamma` every `step_size` epochs."""
 
     _hyper = ("step_size", "gamma")
+    step_size: int
+    gamma: float
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         super().__init__(optimizer)
@@ -818,6 +820,7 @@ class ExponentialLR(LRScheduler):
     """Multiply each group's lr by `gamma` every epoch."""
 
     _hyper = ("gamma",)
+    gamma: float
 
     def __init__(self, optimizer: Optimizer, gamma: float):
         super().__init__(optimizer)
@@ -841,6 +844,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     _hyper = ("T_max", "eta_min")
+    T_max: int
+    eta_min: float
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803
         super().__init__(optimizer)
@@ -947,9 +952,9 @@ def clip_grad_norm_(
         if not coef >= 1.0:
             grad[at] = grad[at] * coef
         return total
-    grads = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]
-    params = [param for param, g in zip(params, grads) if g is not None]
-    grads = [g for g in grads if g is not None]
+    found = [_grad(param, f"{where}: parameter {i}") for i, param in enumerate(params)]
+    params = [param for param, g in zip(params, found) if g is not None]
+    grads = [g for g in found if g is not None]
     if not grads:
         return 0.0
     total = _norm([abs(g) for g in grads], p)

@@ -157,7 +157,7 @@ class _Layers:
 
 
 # Each activation on a float (nn.init.ACTIVATIONS holds Value methods for the common ones)
-_ON_FLOATS = {
+_ON_FLOATS: dict[str, Callable[[Any], Any]] = {
     **ACTIVATIONS,
     "relu": ops.relu,
     "tanh": ops.tanh,

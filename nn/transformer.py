@@ -66,7 +66,7 @@ class Linear(Layer):
         """The biases, one per output, or None when the layer has none."""
         if self.neurons[0].b is None:
             return None
-        return [n.b for n in self.neurons]
+        return [n.b for n in self.neurons if n.b is not None]  # all have one, or none
 
     def __repr__(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"
@@ -110,9 +110,10 @@ class Embedding(Module):
     def forward(self, token: int | Input) -> list[Value]:
         n = len(self.weight)
         if isinstance(token, numbers.Integral) and not isinstance(token, bool):
-            if not 0 <= token < n:
+            k = int(token)
+            if not 0 <= k < n:
                 raise ValueError(f"Embedding: index {token} is out of range for {n} rows")
-            return list(self.weight[int(token)])
+            return list(self.weight[k])
         if isinstance(token, (str, bytes, bool)) or not isinstance(token, Sequence):
             raise TypeError(
                 f"Embedding: expected an int index or a one-hot row of {n} numbers, "

@@ -231,6 +231,7 @@ def test_draw_network():
     texts = svg_texts(dot.pipe(format="svg", encoding="utf-8"))
     assert {"x0", "x1", "x2"} <= set(texts)
     assert len(weight_edges(draw_network(Layer(2, 3)).source)) == 6
+    assert "no bias" in draw_network(Layer(2, 3, bias=False)).source  # it used to raise
     with pytest.raises(TypeError, match="MLP or a Layer"):
         draw_network(Value(1.0))
 

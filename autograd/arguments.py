@@ -23,6 +23,7 @@ def real(x: Any, where: str) -> float:
 
 
 def short(x: Any) -> str:
+    """repr(x) for an error message, cut at 60 characters."""
     try:
         text = repr(x)
     except ValueError:  # an int too long to print

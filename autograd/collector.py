@@ -28,6 +28,7 @@ class gc_paused(ContextDecorator):  # noqa: N801 - a context manager, as no_grad
     """Within this block (or decorated function) Python's cycle collector does not run."""
 
     def __enter__(self) -> gc_paused:
+        """Stop the cycle collector (the outermost block remembers whether it ran)."""
         global _depth, _was_enabled
         with _lock:
             if _depth == 0:
@@ -37,6 +38,7 @@ class gc_paused(ContextDecorator):  # noqa: N801 - a context manager, as no_grad
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        """Restore the collector's setting, when the outermost block ends."""
         global _depth
         with _lock:
             _depth -= 1

@@ -104,6 +104,7 @@ class Program:
     """A traced graph as a flat list of steps over slots (arrays) and blocks (matrices)."""
 
     def __init__(self, fn: Callable, shapes: tuple[int | None, ...], first: list[np.ndarray]):
+        """Trace `fn` once, on placeholders shaped as `shapes` (numbers as in `first`)."""
         # the trace needs the graph, whatever the mode, and no anomaly checks (nor the
         # cycle collector, walking the trace's thousands of new objects for nothing)
         with tracing(), gc_paused():
@@ -350,6 +351,7 @@ class Program:
         return np.stack([np.broadcast_to(run.vals[s], run.batch) for s in slots])
 
     def forward(self, arrays: list[np.ndarray]) -> _Run:
+        """Run the steps over a batch (`arrays`, one per argument); the run's values."""
         run = self._load(arrays)
         vals = run.vals
         for k, step in enumerate(self.steps):
@@ -783,6 +785,7 @@ class Compiled:
     """A per-sample function compiled for batches: call it for a step, `.forward` to predict."""
 
     def __init__(self, fn: Callable, reduction: str = "mean"):
+        """Compile `fn`, a function of one sample; a step reduces by `reduction`."""
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
         if not isinstance(reduction, str):

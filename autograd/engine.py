@@ -72,6 +72,7 @@ class Value:
     __array_ufunc__ = None  # numpy defers to our reflected operators: 2.0 * x stays a Value
 
     def __init__(self, data: Number | numbers.Real, label: str = "") -> None:
+        """A leaf holding `data` (a real number, kept as a float), with an optional label."""
         self.data = real(data, "Value")
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
@@ -88,6 +89,7 @@ class Value:
     # parents, so each of them finds its parents done already and pickles its own slots
     # only; deepcopy copies the nodes in that order, each after its parents.
     def __getstate__(self) -> dict[str, Any]:
+        """What copy and pickle keep: every slot but the moment of birth and hooks."""
         return dict(zip(_KEPT, self._kept()))
 
     def _kept(self) -> tuple:
@@ -96,6 +98,7 @@ class Value:
         return kept if site is None else (*kept, site)
 
     def __setstate__(self, state: dict[str, Any] | tuple) -> None:
+        """Restore a copied or unpickled Value (files of older versions too)."""
         if isinstance(state, tuple):  # _kept()
             self.data, self.grad, self.label, self.op, self.parents, self.ctx = state[:6]
             if len(state) > 6:
@@ -164,41 +167,49 @@ class Value:
     # as for a PyTorch scalar tensor). While autograd.compile traces, these and the
     # comparisons below warn (mode.traced): the trace would freeze what Python decides.
     def __float__(self) -> float:
+        """float(v): the data."""
         if MODE.get() & TRACING:
             traced("float(v)")
         return self.data
 
     def __int__(self) -> int:
+        """int(v): the data truncated toward 0."""
         if MODE.get() & TRACING:
             traced("int(v)")
         return int(self.data)
 
     def __bool__(self) -> bool:
+        """True when the data is nonzero, as for a PyTorch scalar tensor."""
         if MODE.get() & TRACING:
             traced("bool(v) (an if or while on a Value)")
         return bool(self.data)
 
     def __round__(self, ndigits: int | None = None) -> Any:
+        """round(v) or round(v, ndigits), of the data (a number, not a node)."""
         if MODE.get() & TRACING:
             traced("round(v)")
         return round(self.data, ndigits)
 
     def __trunc__(self) -> int:
+        """math.trunc(v), of the data."""
         if MODE.get() & TRACING:
             traced("math.trunc(v)")
         return math.trunc(self.data)
 
     def __floor__(self) -> int:
+        """math.floor(v), of the data."""
         if MODE.get() & TRACING:
             traced("math.floor(v)")
         return math.floor(self.data)
 
     def __ceil__(self) -> int:
+        """math.ceil(v), of the data."""
         if MODE.get() & TRACING:
             traced("math.ceil(v)")
         return math.ceil(self.data)
 
     def __format__(self, spec: str) -> str:
+        """format(v, spec): the data formatted (f"{v:.3f}"); with no spec, str(v)."""
         return format(self.data, spec) if spec else str(self)
 
     def item(self) -> float:
@@ -215,21 +226,25 @@ class Value:
     # `is`), so that Values can live in sets and dicts, as graphs and optimizers need:
     # compare numbers with `a.data == b.data`.
     def __lt__(self, other: Any) -> bool:
+        """self.data < other (a Value or a number)."""
         if MODE.get() & TRACING:
             traced("a < comparison (or min, max, sorted)")
         return self.data < _data(other)
 
     def __le__(self, other: Any) -> bool:
+        """self.data <= other (a Value or a number)."""
         if MODE.get() & TRACING:
             traced("a <= comparison")
         return self.data <= _data(other)
 
     def __gt__(self, other: Any) -> bool:
+        """self.data > other (a Value or a number)."""
         if MODE.get() & TRACING:
             traced("a > comparison (or min, max, sorted)")
         return self.data > _data(other)
 
     def __ge__(self, other: Any) -> bool:
+        """self.data >= other (a Value or a number)."""
         if MODE.get() & TRACING:
             traced("a >= comparison")
         return self.data >= _data(other)
@@ -239,54 +254,63 @@ class Value:
     # formula out inline (one Python call fewer per node); the others call op.forward.
 
     def __add__(self, other: Any) -> Value:
+        """self + other."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(self.data + other.data, (self, other), ADD)
 
     def __radd__(self, other: Any) -> Value:
+        """other + self."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(other.data + self.data, (other, self), ADD)
 
     def __sub__(self, other: Any) -> Value:
+        """self - other."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(self.data - other.data, (self, other), SUB)
 
     def __rsub__(self, other: Any) -> Value:
+        """other - self."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(other.data - self.data, (other, self), SUB)
 
     def __mul__(self, other: Any) -> Value:
+        """self * other."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(self.data * other.data, (self, other), MUL)
 
     def __rmul__(self, other: Any) -> Value:
+        """other * self."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(other.data * self.data, (other, self), MUL)
 
     def __truediv__(self, other: Any) -> Value:
+        """self / other."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(DIV.forward(None, self.data, other.data), (self, other), DIV)
 
     def __rtruediv__(self, other: Any) -> Value:
+        """other / self."""
         other = _operand(other)
         if other is None:
             return NotImplemented
         return _result(DIV.forward(None, other.data, self.data), (other, self), DIV)
 
     def __pow__(self, other: Any) -> Value:
+        """self ** other: other a constant (a number) or a Value."""
         if isinstance(other, Value):
             return _result(POW.forward(None, self.data, other.data), (self, other), POW)
         if not isinstance(other, numbers.Real):
@@ -294,6 +318,7 @@ class Value:
         return _unary(POW_CONST, self, real(other, "pow: exponent"))
 
     def __rpow__(self, other: Any) -> Value:
+        """other ** self."""
         other = _operand(other)
         if other is None:
             return NotImplemented
@@ -304,186 +329,245 @@ class Value:
         return self**exponent
 
     def __neg__(self) -> Value:
+        """-self."""
         return _result(-self.data, (self,), NEG)
 
     def __pos__(self) -> Value:
+        """+self: self itself."""
         return self
 
     def __abs__(self) -> Value:
+        """abs(self): |self|."""
         return _unary(ABS, self)
 
     # ---- functions ----------------------------------------------------------
 
     def exp(self) -> Value:
+        """e ** self."""
         return _unary(EXP, self)
 
     def log(self) -> Value:
+        """The natural logarithm of self (self > 0)."""
         return _unary(LOG, self)
 
     def sqrt(self) -> Value:
+        """The square root of self (self >= 0)."""
         return _unary(SQRT, self)
 
     def tanh(self) -> Value:
+        """The hyperbolic tangent of self: (e ** 2x - 1) / (e ** 2x + 1)."""
         return _unary(TANH, self)
 
     def sigmoid(self) -> Value:
+        """1 / (1 + e ** -self), the logistic function."""
         return _unary(SIGMOID, self)
 
     def relu(self) -> Value:
+        """max(self, 0); its slope is 0 at 0, and nan stays nan, as in PyTorch."""
         return _result(0.0 if (x := self.data) <= 0 else x, (self,), RELU)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """self for self > 0, negative_slope * self otherwise."""
         return _unary(LEAKY_RELU, self, real(negative_slope, "leaky_relu: negative_slope"))
 
     def sin(self) -> Value:
+        """The sine of self (in radians)."""
         return _unary(SIN, self)
 
     def cos(self) -> Value:
+        """The cosine of self (in radians)."""
         return _unary(COS, self)
 
     def expm1(self) -> Value:
+        """e ** self - 1, accurate for self near 0."""
         return _unary(mathlib.EXPM1, self)
 
     def log1p(self) -> Value:
+        """log(1 + self), accurate for self near 0."""
         return _unary(mathlib.LOG1P, self)
 
     def exp2(self) -> Value:
+        """2 ** self."""
         return _unary(mathlib.EXP2, self)
 
     def log2(self) -> Value:
+        """The base-2 logarithm of self."""
         return _unary(mathlib.LOG2, self)
 
     def log10(self) -> Value:
+        """The base-10 logarithm of self."""
         return _unary(mathlib.LOG10, self)
 
     def square(self) -> Value:
+        """self ** 2."""
         return _unary(mathlib.SQUARE, self)
 
     def reciprocal(self) -> Value:
+        """1 / self."""
         return _unary(mathlib.RECIPROCAL, self)
 
     def rsqrt(self) -> Value:
+        """1 / sqrt(self)."""
         return _unary(mathlib.RSQRT, self)
 
     # ---- the math library (autograd/mathlib.py holds these ops) --------------
 
     def abs(self) -> Value:
+        """|self|; its slope at 0 is 0, as in PyTorch."""
         return _unary(ABS, self)
 
     def deg2rad(self) -> Value:
+        """self, an angle in degrees, in radians: self * pi / 180."""
         return _unary(mathlib.RADIANS, self)
 
     def rad2deg(self) -> Value:
+        """self, an angle in radians, in degrees: self * 180 / pi."""
         return _unary(mathlib.DEGREES, self)
 
     def tan(self) -> Value:
+        """The tangent of self (in radians)."""
         return _unary(mathlib.TAN, self)
 
     def asin(self) -> Value:
+        """The arcsine of self, in [-pi/2, pi/2] (self in [-1, 1])."""
         return _unary(mathlib.ASIN, self)
 
     def acos(self) -> Value:
+        """The arccosine of self, in [0, pi] (self in [-1, 1])."""
         return _unary(mathlib.ACOS, self)
 
     def atan(self) -> Value:
+        """The arctangent of self, in (-pi/2, pi/2)."""
         return _unary(mathlib.ATAN, self)
 
     def sinh(self) -> Value:
+        """The hyperbolic sine of self: (e ** self - e ** -self) / 2."""
         return _unary(mathlib.SINH, self)
 
     def cosh(self) -> Value:
+        """The hyperbolic cosine of self: (e ** self + e ** -self) / 2."""
         return _unary(mathlib.COSH, self)
 
     def asinh(self) -> Value:
+        """The inverse hyperbolic sine of self."""
         return _unary(mathlib.ASINH, self)
 
     def acosh(self) -> Value:
+        """The inverse hyperbolic cosine of self (self >= 1)."""
         return _unary(mathlib.ACOSH, self)
 
     def atanh(self) -> Value:
+        """The inverse hyperbolic tangent of self (self in (-1, 1))."""
         return _unary(mathlib.ATANH, self)
 
     def sinc(self) -> Value:
+        """The normalised sinc: sin(pi * self) / (pi * self), and 1 at 0."""
         return _unary(mathlib.SINC, self)
 
     def erf(self) -> Value:
+        """The error function of self: 2 / sqrt(pi) times the integral of e ** -t**2 from 0."""
         return _unary(mathlib.ERF, self)
 
     def erfc(self) -> Value:
+        """1 - erf(self), accurate where erf(self) is near 1."""
         return _unary(mathlib.ERFC, self)
 
     def erfinv(self) -> Value:
+        """The inverse of erf: the y with erf(y) = self (self in (-1, 1))."""
         return _unary(mathlib.ERFINV, self)
 
     def lgamma(self) -> Value:
+        """log |gamma(self)|."""
         return _unary(mathlib.LGAMMA, self)
 
     def digamma(self) -> Value:
+        """The logarithmic derivative of gamma: lgamma'(self)."""
         return _unary(mathlib.DIGAMMA, self)
 
     def i0(self) -> Value:
+        """The modified Bessel function of the first kind, of order 0."""
         return _unary(mathlib.I0, self)
 
     def floor(self) -> Value:
+        """The largest integer <= self, as a float (slope 0)."""
         return _unary(mathlib.FLOOR, self)
 
     def ceil(self) -> Value:
+        """The smallest integer >= self, as a float (slope 0)."""
         return _unary(mathlib.CEIL, self)
 
     def trunc(self) -> Value:
+        """self rounded toward 0, as a float (slope 0)."""
         return _unary(mathlib.TRUNC, self)
 
     def round(self) -> Value:
+        """self rounded to the nearest integer, half to even, as a float (slope 0)."""
         return _unary(mathlib.ROUND, self)
 
     def sign(self) -> Value:
+        """-1, 0 or 1 as self is negative, zero or positive; 0 at nan (slope 0)."""
         return _unary(mathlib.SIGN, self)
 
     def frac(self) -> Value:
+        """The fractional part of self: self - trunc(self)."""
         return _unary(mathlib.FRAC, self)
 
     def atan2(self, other: Value | Number) -> Value:
+        """The angle of the point (other, self): atan(self / other) in the right quadrant."""
         return _binary(mathlib.ATAN2, self, other)
 
     def hypot(self, other: Value | Number) -> Value:
+        """sqrt(self ** 2 + other ** 2), without overflow."""
         return _binary(mathlib.HYPOT, self, other)
 
     def logaddexp(self, other: Value | Number) -> Value:
+        """log(e ** self + e ** other), without overflow."""
         return _binary(mathlib.LOGADDEXP, self, other)
 
     def logaddexp2(self, other: Value | Number) -> Value:
+        """log2(2 ** self + 2 ** other), without overflow."""
         return _binary(mathlib.LOGADDEXP2, self, other)
 
     def xlogy(self, other: Value | Number) -> Value:
+        """self * log(other), and 0 where self is 0 (as torch.special.xlogy)."""
         return _binary(mathlib.XLOGY, self, other)
 
     def copysign(self, other: Value | Number) -> Value:
+        """|self| with the sign of other."""
         return _binary(mathlib.COPYSIGN, self, other)
 
     def fmod(self, other: Value | Number) -> Value:
+        """The remainder of self / other with the sign of self (C's fmod, torch.fmod)."""
         return _binary(mathlib.FMOD, self, other)
 
     def remainder(self, other: Value | Number) -> Value:
+        """The remainder of self / other with the sign of other (Python's %)."""
         return _binary(mathlib.REMAINDER, self, other)
 
     def maximum(self, other: Value | Number) -> Value:
+        """The larger of self and other (nan if either is); a tie splits the gradient."""
         return _binary(mathlib.MAXIMUM, self, other)
 
     def minimum(self, other: Value | Number) -> Value:
+        """The smaller of self and other (nan if either is); a tie splits the gradient."""
         return _binary(mathlib.MINIMUM, self, other)
 
     def fmax(self, other: Value | Number) -> Value:
+        """The larger of self and other, ignoring a nan (as torch.fmax)."""
         return _binary(mathlib.FMAX, self, other)
 
     def fmin(self, other: Value | Number) -> Value:
+        """The smaller of self and other, ignoring a nan (as torch.fmin)."""
         return _binary(mathlib.FMIN, self, other)
 
     def __mod__(self, other: Any) -> Value:  # Python's %, PyTorch's remainder: b's sign
+        """self % other, with the sign of other (Python's %, torch.remainder)."""
         if _operand(other) is None:
             return NotImplemented
         return _binary(mathlib.REMAINDER, self, other)
 
     def __rmod__(self, other: Any) -> Value:
+        """other % self, with the sign of self (Python's %, torch.remainder)."""
         if _operand(other) is None:
             return NotImplemented
         return _binary(mathlib.REMAINDER, other, self)
@@ -509,6 +593,7 @@ class Value:
         return _unary(mathlib.CLAMP, self, arguments.bounds(min, max, "clamp"))
 
     def hardshrink(self, lambd: float = 0.5) -> Value:
+        """self outside [-lambd, lambd], 0 inside."""
         return _unary(mathlib.HARDSHRINK, self, arguments.lambd(lambd, "hardshrink"))
 
     # ---- backpropagation ----------------------------------------------------
@@ -737,9 +822,11 @@ class HookHandle:
     """What register_hook returns: `.remove()` takes the hook off again."""
 
     def __init__(self, value: Value, hook: Callable) -> None:
+        """The handle of `hook`, registered on `value`."""
         self.value, self.hook = value, hook
 
     def remove(self) -> None:
+        """Take the hook off the Value (nothing happens if it is off already)."""
         with _hooks.lock:
             hooks = getattr(self.value, "hooks", None)
             if hooks and self.hook in hooks:
@@ -1021,6 +1108,7 @@ class Op(str):
         vectorized: bool = True,
         torch_forward: Callable[..., Any] | None = None,
     ) -> Self:
+        """An op named `name`, with its rules (see the class docstring)."""
         op = str.__new__(cls, name)
         op.forward, op.derivatives = forward, derivatives
         op.numpy_forward = numpy_forward or (forward if vectorized else None)
@@ -1035,14 +1123,17 @@ class Op(str):
     # Two ops are equal only if they are the same op, but an op equals its name as a plain
     # string (`node.op == "**"`), so it hashes as that string does.
     def __eq__(self, other: object) -> bool:
+        """True for the same op, or for a plain str equal to its name."""
         return self is other or (type(other) is str and str.__eq__(self, other))
 
     def __ne__(self, other: object) -> bool:
+        """The negation of ==."""
         return not self == other
 
     __hash__ = str.__hash__
 
     def __reduce__(self) -> Any:  # a built-in op pickles as the name of its constant
+        """Pickle a built-in op by the name of its constant, another by its rules."""
         name = _BUILTIN_NAMES.get(id(self))
         if name is not None:
             return _builtin_op, (name,)

@@ -89,6 +89,7 @@ class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
     """
 
     def __init__(self, mode: bool) -> None:
+        """Set the mode now (True: ops record the graph); see the class."""
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled: mode must be a bool, got {type(mode).__name__}")
         super().__init__()
@@ -97,6 +98,7 @@ class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
         self._now: Token[int] | None = MODE.set(self._value)
 
     def __enter__(self) -> None:
+        """Enter the block: the mode set at the call holds until it ends."""
         # Entered straight after the call (`with set_grad_enabled(False):`), the block
         # ends where the call began; entered later, where the block began.
         now, self._now = self._now, None
@@ -108,6 +110,7 @@ class set_grad_enabled(_ModeSwitch):  # noqa: N801 - as torch.set_grad_enabled
         super().__enter__()
 
     def __call__(self, fn: Any) -> Any:  # as a decorator: the mode is set per call only
+        """Decorate `fn`: the mode is set for each call of it only."""
         if self._now is not None:
             MODE.reset(self._now)
             self._now = None
@@ -128,6 +131,7 @@ class inference_mode(_ModeSwitch):  # noqa: N801 - as torch.inference_mode
     """
 
     def __init__(self, mode: bool = True) -> None:
+        """no_grad when `mode` is True; when False, a block that changes nothing."""
         if not isinstance(mode, bool):
             raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
         super().__init__()

@@ -375,6 +375,7 @@ class Primitive(Op):
         numpy_partials: Sequence[Callable] | None = None,
         torch_fn: Callable | None = None,
     ) -> Primitive:
+        """The op of `fn` and its `partials` (see `primitive`, which checks them)."""
         op = super().__new__(
             cls,
             name,
@@ -392,6 +393,7 @@ class Primitive(Op):
 
     @property
     def name(self) -> str:
+        """The op's name, as nodes show it."""
         return str(self)
 
     @overload
@@ -407,6 +409,7 @@ class Primitive(Op):
         return apply(self, inputs)
 
     def __reduce__(self) -> Any:
+        """Pickle the op as its functions and name."""
         rules = (self.numpy_fn, self.numpy_partials, self.torch_fn)
         return Primitive, (self.fn, self.partials, self.name, *rules)
 

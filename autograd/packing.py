@@ -39,6 +39,7 @@ class Packing:
     """The arrays of one set of packed parameters: data, grad, and the odd gradients."""
 
     def __init__(self, params: list[Value], data: Any) -> None:
+        """Pack `params` (position -> Value) with their numbers `data`."""
         import numpy as np
 
         self.params = params  # position -> Value
@@ -71,9 +72,11 @@ class Packing:
         return self._grad
 
     def __len__(self) -> int:
+        """The number of parameters packed."""
         return len(self.params)
 
     def __repr__(self) -> str:
+        """Packing(n parameters)."""
         return f"Packing({len(self)} parameters)"
 
 
@@ -84,6 +87,7 @@ class PackedValue(Value):
 
     @property
     def data(self) -> float:
+        """The number, read from the packing's array."""
         packing, i = _RAW_CTX.__get__(self)
         return packing.data.item(i)
 
@@ -94,6 +98,7 @@ class PackedValue(Value):
 
     @property
     def grad(self) -> Any:
+        """The gradient: the packing's array's, or a None or Value kept aside."""
         packing, i = _RAW_CTX.__get__(self)
         if packing.odd and i in packing.odd:
             return packing.odd[i]
@@ -112,6 +117,7 @@ class PackedValue(Value):
 
     @property
     def ctx(self) -> None:
+        """None: a packed parameter is a leaf, with no op constant."""
         return None  # a leaf's: where it is packed is not a constant of an op
 
     @ctx.setter
@@ -120,11 +126,13 @@ class PackedValue(Value):
             raise ValueError("a packed parameter is a leaf: it has no op constant")
 
     def __getstate__(self) -> dict[str, Any]:
+        """A plain Value's state (where it was packed is not kept)."""
         state = super().__getstate__()
         state["ctx"] = None
         return state
 
     def __reduce_ex__(self, protocol: Any) -> Any:  # copies and pickles are plain Values
+        """Copy or pickle as a plain Value, holding the same numbers."""
         return _plain, (self.__getstate__(),)
 
 

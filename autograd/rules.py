@@ -84,6 +84,7 @@ class custom_jvp(_Custom):  # noqa: N801 - as jax.custom_jvp
     kind = "custom_jvp"
 
     def defjvp(self, rule: Callable) -> Callable:
+        """Give f its forward-mode rule: rule(primals, tangents) -> (out, tangent)."""
         rule = function(rule, "custom_jvp: defjvp")
         name, f = self.name, self.f
 
@@ -105,6 +106,7 @@ class custom_vjp(_Custom):  # noqa: N801 - as jax.custom_vjp
     kind = "custom_vjp"
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        """Give f its rule: fwd(*xs) -> (out, residuals), bwd(residuals, g) -> cotangents."""
         fwd, bwd = function(fwd, "custom_vjp: defvjp fwd"), function(bwd, "custom_vjp: defvjp bwd")
         name = self.name
 
@@ -131,6 +133,7 @@ class custom_vjp(_Custom):  # noqa: N801 - as jax.custom_vjp
         self.op = Op(name, forward, derivatives, vectorized=False)
 
     def new_ctx(self) -> Any:
+        """A new node's own dict, where fwd's residuals are kept for bwd."""
         return {}  # the node's own place for fwd's residuals
 
 

@@ -188,12 +188,14 @@ class Expression:
     steps: tuple[tuple[str, tuple[int, ...]], ...]
 
     def fn(self, *xs: Real) -> Real:
+        """The program on `xs` (numbers or Values): the value of its last step."""
         values = list(xs)
         for name, operands in self.steps:
             values.append(OPS[name].apply(*[values[i] for i in operands]))
         return values[-1]
 
     def __repr__(self) -> str:
+        """The program as text, one step a line."""
         names = [f"x{i}" for i in range(len(self.inputs))]
         lines = [f"Expression at {names and ', '.join(names)} = {self.inputs}:"]
         for k, (name, operands) in enumerate(self.steps):

@@ -115,6 +115,7 @@ class HeatScale:
     """
 
     def __init__(self, grads: list[float | None], root_grad: float | None):
+        """The scale for `grads` (None: no gradient), given the root's gradient."""
         root = abs(root_grad) if root_grad and math.isfinite(root_grad) else None
         self.vanishing = VANISHING_RATIO * root if root else None  # None: nothing to compare with
         healthy = [abs(g) for g in grads if g and self.color(g) is None]

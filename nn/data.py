@@ -45,12 +45,14 @@ Dataset = tuple[list[list[float]], list[int]]
 
 
 def check_seed(seed: Any, where: str) -> int | None:
+    """`seed` as an int, or None; a TypeError naming `where` for another type."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise TypeError(f"{where}: seed must be an int or None, got {type(seed).__name__}")
     return None if seed is None else int(seed)
 
 
 def check_sequence(data: Any, name: str, where: str) -> None:
+    """A TypeError naming `where` unless `data` is indexable by position (not a str or dict)."""
     # A str or a dict has a length and [] too, but indexing it by position is meaningless.
     if (
         isinstance(data, (str, bytes, Mapping))

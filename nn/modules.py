@@ -22,9 +22,11 @@ class Module:
     """Base class: parameters found by walking attributes, PyTorch-style names."""
 
     def forward(self, *args: Any) -> Any:
+        """The module's computation: subclasses define it (calling the module calls it)."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any) -> Any:
+        """self.forward(*args)."""
         return self.forward(*args)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
@@ -62,6 +64,7 @@ class Module:
             p.grad = 0.0
 
     def __repr__(self) -> str:
+        """The class name and the number of parameters."""
         return f"{type(self).__name__}({len(self.parameters())} parameters)"
 
     def state_dict(self) -> dict[str, float]:
@@ -153,6 +156,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         bias: bool = True,
     ):
+        """A neuron of `nin` inputs: weights, a bias (unless bias=False), an activation."""
         # Sizes must be true ints (not numpy's).
         integer(nin, "Neuron: nin", kind=int)
         self.activation = choice(activation, "Neuron: activation", ACTIVATIONS)
@@ -163,6 +167,7 @@ class Neuron(Module):
         initialise(self, "default", activation, rng)
 
     def forward(self, x: Input) -> Value:
+        """activation(w . x + b) for one input vector x."""
         try:  # costs nothing until something raises: the diagnosis waits for a failure
             if len(x) != len(self.w):
                 raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
@@ -172,6 +177,7 @@ class Neuron(Module):
         return ACTIVATIONS[self.activation](out)
 
     def __repr__(self) -> str:
+        """The activation, the number of inputs and whether there is a bias."""
         bias = "" if self.b is not None else ", bias=False"
         return f"Neuron({len(self.w)}, activation={self.activation!r}{bias})"
 
@@ -190,6 +196,7 @@ class Layer(Module):
         rng: random.Random | None = None,
         bias: bool = True,
     ):
+        """`nout` neurons of `nin` inputs each, with one activation."""
         where = type(self).__name__  # Linear, a Layer, names itself in errors
         integer(nin, f"{where}: nin", kind=int)
         integer(nout, f"{where}: nout", kind=int)
@@ -199,6 +206,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, rng, bias) for _ in range(nout)]
 
     def forward(self, x: Input) -> list[Value]:
+        """The layer's outputs for one input vector x, one Value per neuron."""
         return self._forward(x, type(self).__name__)
 
     def _forward(self, x: Input, where: str) -> list[Value]:
@@ -214,6 +222,7 @@ class Layer(Module):
         return [n(x) for n in self.neurons]
 
     def __repr__(self) -> str:
+        """The layer's sizes and activation."""
         n = self.neurons[0]
         bias = "" if n.b is not None else ", bias=False"
         return f"Layer({len(n.w)} -> {len(self.neurons)}, activation={n.activation!r}{bias})"
@@ -239,6 +248,7 @@ class MLP(Module):
         rng: random.Random | None = None,
         init: str = "default",
     ):
+        """Layers of sizes `nouts` after `nin` inputs; the last layer is linear."""
         integer(nin, "MLP: nin", kind=int)
         if not isinstance(nouts, Sequence) or isinstance(nouts, str):
             raise TypeError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
@@ -259,12 +269,14 @@ class MLP(Module):
                 initialise(layer, init, layer.neurons[0].activation, rng)
 
     def forward(self, x: Input) -> Value | list[Value]:
+        """The output for one input vector x: a Value, or a list when the last layer has several."""
         out = self.layers[0]._forward(x, "MLP")  # only the first layer sees the caller's input
         for layer in self.layers[1:]:
             out = layer(out)
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
+        """The layers, one a line."""
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "MLP(\n" + "\n".join(lines) + "\n)"
 

@@ -101,6 +101,7 @@ class Optimizer:
     """
 
     def __init__(self, params: Iterable[Value] | Iterable[dict], defaults: dict[str, Any]):
+        """An optimizer of `params` (Values, or dicts of param groups), with `defaults`."""
         self.defaults = self._check_group(dict(defaults), type(self).__name__)
         self.param_groups: list[dict[str, Any]] = []
         self._state: dict[Value, dict[str, Any]] = {}
@@ -361,6 +362,7 @@ class Optimizer:
         self.state = new_state
 
     def __repr__(self) -> str:
+        """The optimizer's name and each param group's hyperparameters."""
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
@@ -508,6 +510,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ):
+        """SGD over `params`; the hyperparameters are PyTorch's (see the class)."""
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -584,6 +587,7 @@ class Adam(Optimizer):
         *,
         decoupled_weight_decay: bool = False,
     ):
+        """Adam over `params`; the hyperparameters are PyTorch's (see the class)."""
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -696,6 +700,7 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
     ):
+        """Adam over `params` with decoupled weight decay (PyTorch's AdamW defaults)."""
         super().__init__(params, lr, betas, eps, weight_decay, decoupled_weight_decay=True)
 
 
@@ -712,6 +717,7 @@ class LRScheduler:
     _hyper: tuple[str, ...] = ()
 
     def __init__(self, optimizer: Optimizer):
+        """A scheduler of `optimizer`'s learning rates, from their values now."""
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
                 f"{type(self).__name__}: expected an Optimizer, got {describe(optimizer)}"
@@ -800,6 +806,7 @@ class StepLR(LRScheduler):
     gamma: float
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        """Multiply the lrs by `gamma` every `step_size` epochs."""
         super().__init__(optimizer)
         self._init_hyper(step_size=step_size, gamma=gamma)
 
@@ -810,6 +817,7 @@ class StepLR(LRScheduler):
         }
 
     def get_lr(self) -> list[float]:
+        """Each group's lr for the current epoch."""
         lrs = [group["lr"] for group in self.optimizer.param_groups]
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return lrs
@@ -823,6 +831,7 @@ class ExponentialLR(LRScheduler):
     gamma: float
 
     def __init__(self, optimizer: Optimizer, gamma: float):
+        """Multiply the lrs by `gamma` every epoch."""
         super().__init__(optimizer)
         self._init_hyper(gamma=gamma)
 
@@ -830,6 +839,7 @@ class ExponentialLR(LRScheduler):
         return {"gamma": _finite_at_least_zero(hyper["gamma"], where, "gamma")}
 
     def get_lr(self) -> list[float]:
+        """Each group's lr for the current epoch."""
         lrs = [group["lr"] for group in self.optimizer.param_groups]
         if self.last_epoch == 0:
             return lrs
@@ -848,6 +858,7 @@ class CosineAnnealingLR(LRScheduler):
     eta_min: float
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803
+        """Anneal the lrs to `eta_min` over `T_max` epochs (see the class)."""
         super().__init__(optimizer)
         self._init_hyper(T_max=T_max, eta_min=eta_min)
 
@@ -858,6 +869,7 @@ class CosineAnnealingLR(LRScheduler):
         }
 
     def get_lr(self) -> list[float]:
+        """Each group's lr for the current epoch."""
         groups = self.optimizer.param_groups
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if epoch == 0:

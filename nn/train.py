@@ -69,6 +69,7 @@ class History:
 
     @property
     def epochs(self) -> int:
+        """The number of epochs recorded."""
         return len(self.loss)
 
     def layer_series(self, name: str, layer: int) -> list[Any]:

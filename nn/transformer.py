@@ -46,14 +46,17 @@ class Linear(Layer):
         bias: bool = True,
         rng: random.Random | None = None,
     ):
+        """A layer of `out_features` outputs of `in_features` inputs (see the class)."""
         super().__init__(in_features, out_features, "linear", rng, bias)
 
     @property
     def in_features(self) -> int:
+        """The number of inputs."""
         return len(self.neurons[0].w)
 
     @property
     def out_features(self) -> int:
+        """The number of outputs."""
         return len(self.neurons)
 
     @property
@@ -69,6 +72,7 @@ class Linear(Layer):
         return [n.b for n in self.neurons if n.b is not None]  # all have one, or none
 
     def __repr__(self) -> str:
+        """Linear(in_features, out_features), and bias=False if there is none."""
         bias = "" if self.bias is not None else ", bias=False"
         return f"Linear({self.in_features}, {self.out_features}{bias})"
 
@@ -91,6 +95,7 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, rng: random.Random | None = None):
+        """A table of `num_embeddings` rows of `embedding_dim` Values drawn from N(0, 1)."""
         integer(num_embeddings, "Embedding: num_embeddings", kind=int)
         integer(embedding_dim, "Embedding: embedding_dim", kind=int)
         sample = generator(rng, "Embedding: rng") or random
@@ -101,13 +106,16 @@ class Embedding(Module):
 
     @property
     def num_embeddings(self) -> int:
+        """The number of rows."""
         return len(self.weight)
 
     @property
     def embedding_dim(self) -> int:
+        """The length of a row."""
         return len(self.weight[0])
 
     def forward(self, token: int | Input) -> list[Value]:
+        """The row of `token`: an int index, or a one-hot row (see the class)."""
         n = len(self.weight)
         if isinstance(token, numbers.Integral) and not isinstance(token, bool):
             k = int(token)
@@ -127,6 +135,7 @@ class Embedding(Module):
             raise (sample_error(token, "Embedding") or error) from None
 
     def __repr__(self) -> str:
+        """Embedding(num_embeddings, embedding_dim)."""
         return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
 
 
@@ -142,6 +151,7 @@ class RMSNorm(Module):
     """
 
     def __init__(self, dim: int, eps: float | None = None, elementwise_affine: bool = True):
+        """An RMSNorm of `dim`-vectors (see the class for eps and the weight)."""
         integer(dim, "RMSNorm: dim", kind=int)
         if eps is None:
             eps = sys.float_info.epsilon
@@ -151,6 +161,7 @@ class RMSNorm(Module):
         self.weight = [Value(1.0) for _ in range(dim)] if elementwise_affine else None
 
     def forward(self, x: Input) -> list[Value]:
+        """x / sqrt(mean(x^2) + eps), times the weight if there is one."""
         if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
             raise TypeError(
                 f"RMSNorm: expected a sequence of {self.dim} numbers or Values, got {describe(x)}"
@@ -166,6 +177,7 @@ class RMSNorm(Module):
             raise (sample_error(x, "RMSNorm") or error) from None
 
     def __repr__(self) -> str:
+        """RMSNorm(dim, eps=...), and elementwise_affine=False without a weight."""
         affine = "" if self.weight is not None else ", elementwise_affine=False"
         return f"RMSNorm({self.dim}, eps={self.eps:g}{affine})"
 
@@ -188,6 +200,7 @@ class CausalSelfAttention(Module):
     """
 
     def __init__(self, embed_dim: int, num_heads: int, rng: random.Random | None = None):
+        """Attention over `embed_dim`-vectors in `num_heads` heads (which divide it)."""
         integer(embed_dim, "CausalSelfAttention: embed_dim", kind=int)
         integer(num_heads, "CausalSelfAttention: num_heads", kind=int)
         generator(rng, "CausalSelfAttention: rng")
@@ -204,6 +217,7 @@ class CausalSelfAttention(Module):
         self.out_proj = Linear(embed_dim, embed_dim, bias=False, rng=rng)
 
     def forward(self, xs: Sequence[Input]) -> list[list[Value]]:
+        """The T output vectors for the sequence `xs` of T vectors (see the class)."""
         if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or not xs:
             raise TypeError(
                 f"CausalSelfAttention: expected a non-empty sequence of vectors, got {describe(xs)}"
@@ -236,4 +250,5 @@ class CausalSelfAttention(Module):
         return out
 
     def __repr__(self) -> str:
+        """CausalSelfAttention(embed_dim, num_heads=...)."""
         return f"CausalSelfAttention({len(self.q_proj.neurons)}, num_heads={self.num_heads})"

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import textwrap
 import zipfile
@@ -115,12 +116,18 @@ def install(wheel: Path, into: Path) -> list[str]:
         return archive.namelist()
 
 
-def import_nn(site: Path, cwd: Path) -> str:
-    """The last line `import nn` prints to stderr with `site` first on the path."""
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    result = subprocess.run(
-        [sys.executable, "-c", "import nn"], cwd=cwd, env=env, capture_output=True, text=True
-    )
+def import_nn(site: Path, cwd: Path, alone: bool = False) -> str:
+    """The last line `import nn` prints to stderr with `site` first on the path.
+
+    `alone`: `site` is the only valuegrad Python can find. The interpreter runs without
+    the site module (-S), so the .pth files of this environment, through which its own
+    editable install of valuegrad is found whatever its mode, are not read; its
+    packages folder stays on the path for numpy, which HIPS autograd imports."""
+    packages = sysconfig.get_paths()["purelib"]
+    path = f"{site}{os.pathsep}{packages}" if alone else str(site)
+    env = {**os.environ, "PYTHONPATH": path}
+    command = [sys.executable, *(["-S"] if alone else []), "-c", "import nn"]
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
     return result.stderr.strip().splitlines()[-1]
 
@@ -147,10 +154,10 @@ def test_hips_installed_over_valuegrad_and_uninstalled_again(hips_wheel, tmp_pat
             ROOT / package, site / package, ignore=shutil.ignore_patterns("__pycache__")
         )
     written = install(hips_wheel, site)  # HIPS over it: its __init__.py replaces ours
-    assert "HIPS autograd" in import_nn(site, tmp_path)
+    assert "HIPS autograd" in import_nn(site, tmp_path, alone=True)
     for name in written:  # pip uninstall autograd: what HIPS wrote goes, our __init__ too
         (site / name).unlink()
-    line = import_nn(site, tmp_path)
+    line = import_nn(site, tmp_path, alone=True)
     assert line.startswith(
         f"ImportError: nn needs valuegrad's autograd, but the autograd folder at "
         f"{site / 'autograd'} has no __init__.py"

@@ -87,11 +87,7 @@ def test_every_documented_example_type_checks_against_the_installed_package(tmp_
 
 # Errors the examples have today, each a fault of the example, to fix in the page (then
 # drop it here: the test fails until the two agree).
-KNOWN = {
-    # `loss = sum(...)` then `loss.backward()`: the built-in sum of an empty batch is the
-    # int 0, which has no backward; autograd.sum gives a Value
-    'Item "int" of "Value | Literal[0]" has no attribute "backward"  [union-attr]',
-}
+KNOWN: set[str] = set()
 
 
 def test_a_wrong_use_is_reported(tmp_path):

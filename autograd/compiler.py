@@ -699,7 +699,10 @@ class Captured:
     bias, or a closed-over Value is seen, for a cost of a few C calls per container (a
     model's modules and lists; a list of Values is not looked into, as that would be a
     look at every parameter, as costly as the step itself at width 1024), so one Value
-    swapped inside a list (`neuron.w[0] = Value(...)`) is not seen.
+    swapped inside a list (`neuron.w[0] = Value(...)`) is not seen. A model whose class
+    counts the assignments to its attributes (`structure_version()`, as nn's Module
+    does) has its attributes compared only when that count has moved since the last
+    look: a wide model's thousands of neurons then cost one call, not one tuple each.
     """
 
     def __init__(self, fn: Callable):
@@ -713,6 +716,8 @@ class Captured:
         else:  # a callable object: a model, a functools.partial
             roots.append(fn)
         self.containers: list[Any] = []
+        self.models: list[Any] = []  # attributes of models that count their assignments
+        self.version: Callable[[], int] | None = None
         seen: set[int] = set()
         stack = roots
         while stack:
@@ -734,18 +739,32 @@ class Captured:
                 self.containers.append(x.values())
                 stack += x.values()
             elif callable(getattr(type(x), "parameters", None)) and hasattr(x, "__dict__"):
-                self.containers.append(vars(x).values())
+                version = getattr(type(x), "structure_version", None)
+                if callable(version) and self.version in (None, version):
+                    self.version = version
+                    self.models.append(vars(x).values())
+                else:
+                    self.containers.append(vars(x).values())
                 stack += vars(x).values()
             elif isinstance(x, types.FunctionType):  # a helper it calls: what that captured
                 stack.append(_Cells(x.__closure__ or ()))
             elif isinstance(x, functools.partial):
                 stack += [x.func, *x.args, *x.keywords.values()]
         self.contents = list(map(tuple, self.containers))
+        self.model_contents = list(map(tuple, self.models))
+        self.seen = self.version() if self.version is not None else 0
 
     def changed(self) -> bool:
         """Whether some container now holds other objects than at the snapshot."""
         try:
-            return list(map(tuple, self.containers)) != self.contents
+            if list(map(tuple, self.containers)) != self.contents:
+                return True
+            if self.version is not None and self.version() != self.seen:
+                now = self.version()  # attributes were assigned somewhere: look at ours
+                if list(map(tuple, self.models)) != self.model_contents:
+                    return True
+                self.seen = now
+            return False
         except Exception:  # noqa: BLE001 - an object whose == gives no bool (an array): changed
             return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import os
@@ -16,10 +17,24 @@ from nn.files import dump_model, read_model
 from nn.init import ACTIVATIONS, SCHEMES, initialise
 
 Input = Sequence[Value | float]
+_ASSIGNMENTS = itertools.count(1)  # stamps for Module.structure_version: each one new
 
 
 class Module:
     """Base class: parameters found by walking attributes, PyTorch-style names."""
+
+    _assigned = 0  # the stamp of the last assignment to an attribute of any Module
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute, and stamp the assignment (see `structure_version`)."""
+        object.__setattr__(self, name, value)
+        Module._assigned = next(_ASSIGNMENTS)
+
+    @staticmethod
+    def structure_version() -> int:
+        """A stamp that moves whenever an attribute of any Module is assigned: a compiled
+        step that captured a model compares its attributes only when it has moved."""
+        return Module._assigned
 
     def forward(self, *args: Any) -> Any:
         """The module's computation: subclasses define it (calling the module calls it)."""

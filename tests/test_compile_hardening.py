@@ -20,7 +20,7 @@ from test_nonfinite import BINARY, SPECIAL, TERNARY, UNARY, Case, _points, _same
 
 import autograd
 from autograd import TracerWarning, Value, detect_anomaly
-from nn import MLP, Layer, Neuron, losses
+from nn import MLP, Layer, Module, Neuron, losses
 from nn.optim import SGD
 from nn.train import fit
 
@@ -419,3 +419,35 @@ def test_a_replaced_array_beside_the_values_retraces_without_error(numpy):
     state["table"] = numpy.ones(3)
     state["w"] = Value(5.0)
     assert step.forward(numpy.array([1.0])).tolist() == [5.0]
+
+
+def test_a_wide_nn_model_is_compared_only_when_an_attribute_was_assigned(numpy):
+    net = MLP(2, [3, 1], rng=random.Random(0))
+    step = autograd.compile(lambda x: net(x))
+    X = numpy.array([[1.0, 2.0]])
+    step.forward(X)
+    version = Module.structure_version()
+    step.forward(X)
+    assert Module.structure_version() == version  # calling assigns nothing
+    net.layers[1].neurons[0].b = Value(10.0)  # an assignment moves the stamp ...
+    assert Module.structure_version() != version
+    expected = net([1.0, 2.0]).data
+    assert step.forward(X).tolist() == pytest.approx([expected], rel=1e-15)  # ... and is seen
+
+
+def test_a_model_of_its_own_kind_is_watched_attribute_by_attribute(numpy):
+    class Scale:  # not an nn Module: no assignment stamp, so compared at every call
+        def __init__(self):
+            self.w = Value(2.0)
+
+        def parameters(self):
+            return [self.w]
+
+        def __call__(self, x):
+            return x * self.w
+
+    scale = Scale()
+    step = autograd.compile(lambda x: scale(x))
+    assert step.forward(numpy.array([1.0])).tolist() == [2.0]
+    scale.w = Value(3.0)
+    assert step.forward(numpy.array([1.0])).tolist() == [3.0]

@@ -1,12 +1,14 @@
 """The pure-Python floor: valuegrad's eager moons step against a minimal tape engine.
 
-The tape engine below is the least a scalar reverse-mode engine can do: each node
-stores its parents and their local gradients, computed during the forward pass,
-and is appended to a tape; backward walks the tape in reverse (no topological
-sort, no modes, no checks, no higher order). It builds the same fused graph as
-valuegrad's MLP (one dot node per neuron, relu, one sum), so the ratio is the
-price of valuegrad's semantics (no_grad, anomaly detection, create_graph, hooks,
-transforms, the error checks) on the moons step of benchmarks/moons_step.py.
+The tape engine (`Tape`, benchmarks/minimal_engines.py, the same floor the
+transformer benchmark uses) is the least a scalar reverse-mode engine can do:
+each node stores its inputs and their local gradients, computed during the
+forward pass, and is appended to a tape; backward walks the tape in reverse (no
+topological sort, no modes, no checks, no higher order). It builds the same
+fused graph as valuegrad's MLP (one dot node per neuron, relu, one sum), so the
+ratio is the price of valuegrad's semantics (no_grad, anomaly detection,
+create_graph, hooks, transforms, the error checks) on the moons step of
+benchmarks/moons_step.py.
 The two run interleaved in one process; medians and ranges are printed.
 
 Run: python benchmarks/floor.py [--repeats N]
@@ -18,41 +20,14 @@ import argparse
 import statistics
 import time
 
+from minimal_engines import Tape
 from moons_step import moons_setup, ours_loss, step
 
 ALPHA, LR = 1e-4, 0.1
 
 
-class Tape:
-    """The nodes made since the last backward, in the order they were made."""
-
-    nodes: list = []
-
-
-class Node:
-    __slots__ = ("data", "grad", "parents", "local")
-
-    def __init__(self, data, parents=(), local=()):
-        self.data, self.grad, self.parents, self.local = data, 0.0, parents, local
-        if parents:
-            Tape.nodes.append(self)
-
-    def relu(self):
-        x = self.data
-        return Node(x if x > 0 else 0.0, (self,), (1.0 if x > 0 else 0.0,))
-
-    def backward(self):
-        self.grad = 1.0
-        for node in reversed(Tape.nodes):
-            g = node.grad
-            if g:
-                for parent, d in zip(node.parents, node.local):
-                    parent.grad += d * g
-        Tape.nodes = []
-
-
 def dot(ws, xs, b):
-    return Node(
+    return Tape(
         sum(w.data * x.data for w, x in zip(ws, xs)) + b.data,
         (*ws, *xs, b),
         (*(x.data for x in xs), *(w.data for w in ws), 1.0),
@@ -60,14 +35,14 @@ def dot(ws, xs, b):
 
 
 def total(values, scale=1.0):
-    return Node(sum(v.data for v in values) * scale, tuple(values), (scale,) * len(values))
+    return Tape(sum(v.data for v in values) * scale, tuple(values), (scale,) * len(values))
 
 
 def floor_step(layers, X, Y, params):
     """One step of the same model: forward, backward, SGD, on the tape engine."""
     scores = []
     for x in X:
-        h = [Node(v) for v in x]
+        h = [Tape(v) for v in x]
         for k, layer in enumerate(layers):
             h = [dot(ws, h, b) for ws, b in layer]
             if k < len(layers) - 1:
@@ -75,10 +50,10 @@ def floor_step(layers, X, Y, params):
         scores.append(h[0])
     margins = []
     for y, s in zip(Y, scores):
-        m = Node(1.0 - y * s.data, (s,), (-y,))
+        m = Tape(1.0 - y * s.data, (s,), (-y,))
         margins.append(m.relu())
     data_loss = total(margins, 1.0 / len(X))
-    penalty = total([Node(p.data * p.data, (p,), (2.0 * p.data,)) for p in params], ALPHA)
+    penalty = total([Tape(p.data * p.data, (p,), (2.0 * p.data,)) for p in params], ALPHA)
     loss = total([data_loss, penalty])
     for p in params:
         p.grad = 0.0
@@ -91,7 +66,7 @@ def floor_step(layers, X, Y, params):
 def tape_model(model):
     """The tape engine's copy of valuegrad's MLP weights: [(weights, bias) per neuron]."""
     layers = [
-        [([Node(w.data) for w in n.w], Node(n.b.data)) for n in layer.neurons]
+        [([Tape(w.data) for w in n.w], Tape(n.b.data)) for n in layer.neurons]
         for layer in model.layers
     ]
     params = [p for layer in layers for ws, b in layer for p in (*ws, b)]

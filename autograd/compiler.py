@@ -759,8 +759,8 @@ class Captured:
         try:
             if list(map(tuple, self.containers)) != self.contents:
                 return True
-            if self.version is not None and self.version() != self.seen:
-                now = self.version()  # attributes were assigned somewhere: look at ours
+            now = self.version() if self.version is not None else self.seen
+            if now != self.seen:  # attributes were assigned somewhere: look at ours
                 if list(map(tuple, self.models)) != self.model_contents:
                     return True
                 self.seen = now

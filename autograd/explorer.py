@@ -20,7 +20,7 @@ from typing import IO, Any
 from xml.dom import minidom
 
 from autograd.engine import Value, local_derivatives, topological_order
-from autograd.viz import MAX_NODES, to_svg, walk
+from autograd.viz import MAX_NODES, check_precision, to_svg, walk
 
 
 @dataclass
@@ -127,6 +127,7 @@ def explain(root: Value, *, precision: int = 4, file: IO[str] | None = None) -> 
     gradient, then one line per parent: the gradient times the local derivative,
     and the parent's gradient so far. The last line of a leaf is its `.grad`.
     """
+    check_precision(precision, "explain")
     s = story(root, where="explain")
     out = file if file is not None else sys.stdout
     p = precision
@@ -166,8 +167,7 @@ def explore(
     controls are buttons with `data-action="next"`, `"prev"`, `"first"`, `"last"`
     and `data-view="forward"` / `"backward"`.
     """
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"explore: precision must be an int from 1 to 17, got {precision!r}")
+    check_precision(precision, "explore")
     s = story(root, max_nodes, where="explore")
     svg = _svg(s, to_svg(root, precision=precision, max_nodes=None))
     data = _page_data(s, precision)

@@ -46,6 +46,17 @@ def _text(s: str) -> str:
     return "<BR/>".join(html.escape(line, quote=True) for line in shown.split("\n"))
 
 
+def check_precision(precision: object, where: str) -> None:
+    """The significant digits numbers are shown with: an int from 1 to 17, or an error
+    naming `where` (draw, to_svg, explain, explore)."""
+    if isinstance(precision, bool) or not isinstance(precision, int):
+        raise TypeError(
+            f"{where}: precision must be an int, got {type(precision).__name__} {precision!r}"
+        )
+    if not 1 <= precision <= 17:
+        raise ValueError(f"{where}: precision must be an int from 1 to 17, got {precision!r}")
+
+
 def _number(x: object, precision: int) -> str:
     if x is None:  # a .grad of None: no gradient yet
         return "None"
@@ -235,12 +246,7 @@ def _draw(
         raise ValueError(f"{where}: rankdir must be auto, LR, RL, TB or BT, got {rankdir!r}")
     if color_by not in (None, "grad"):
         raise ValueError(f"{where}: color_by must be None or 'grad', got {color_by!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int):
-        raise TypeError(
-            f"{where}: precision must be an int, got {type(precision).__name__} {precision!r}"
-        )
-    if not 1 <= precision <= 17:
-        raise ValueError(f"{where}: precision must be an int from 1 to 17, got {precision!r}")
+    check_precision(precision, where)
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(
             f"{where}: max_nodes must be an int or None, "

@@ -154,6 +154,8 @@ def test_size_guard_and_bad_arguments(tmp_path):
         autograd.explain(frozen)
     with pytest.raises(ValueError, match="explore: precision must be an int from 1 to 17"):
         autograd.explore(x * 2.0, tmp_path / "x.html", precision=0)
+    with pytest.raises(TypeError, match="explain: precision must be an int, got str '4'"):
+        autograd.explain(x * 2.0, precision="4")
 
 
 # ---- in a real browser -------------------------------------------------------------------
